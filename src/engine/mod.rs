@@ -1,0 +1,10 @@
+//! The duroxide side: stores, runtimes, clients, and the bridges that let
+//! orchestrations and activities run JavaScript.
+
+pub mod activity;
+pub mod client;
+pub mod orchestration;
+pub mod runtimes;
+pub mod serialized_store;
+pub mod stores;
+pub mod tasks;

@@ -1,0 +1,97 @@
+//! Opening history stores and handing them to JS as small integer handles.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use duroxide::providers::sqlite::SqliteProvider;
+use duroxide::ProviderRef;
+
+use super::serialized_store::SerializedStore;
+
+static STORES: Mutex<Vec<ProviderRef>> = Mutex::new(Vec::new());
+
+pub fn add(store: ProviderRef) -> u32 {
+    let mut stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
+    stores.push(store);
+    (stores.len() - 1) as u32
+}
+
+pub fn get(handle: u32) -> Result<ProviderRef, String> {
+    let stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
+    stores
+        .get(handle as usize)
+        .cloned()
+        .ok_or_else(|| format!("unknown store handle {handle}: pass a provider made by SqliteProvider.open/inMemory"))
+}
+
+/// Where a SQLite location string points.
+#[derive(Debug, PartialEq)]
+pub enum SqliteTarget {
+    Memory,
+    File(PathBuf),
+}
+
+/// Accepts `sqlite:path`, `sqlite://path`, a bare path, or `:memory:`.
+pub fn parse_sqlite_location(raw: &str) -> Result<SqliteTarget, String> {
+    let rest = raw
+        .strip_prefix("sqlite://")
+        .or_else(|| raw.strip_prefix("sqlite:"))
+        .unwrap_or(raw);
+    if rest == ":memory:" {
+        return Ok(SqliteTarget::Memory);
+    }
+    if rest.trim().is_empty() {
+        return Err(format!("invalid SQLite location '{raw}': expected a file path such as sqlite:./app.db"));
+    }
+    Ok(SqliteTarget::File(PathBuf::from(rest)))
+}
+
+static MEMORY_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
+    let path = match parse_sqlite_location(raw)? {
+        SqliteTarget::Memory => return open_in_memory().await,
+        SqliteTarget::File(path) => path,
+    };
+    let fail = |why: String| format!("cannot open SQLite database {}: {why}", path.display());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create folder {}: {e}", parent.display())))?;
+    }
+    if path.is_dir() {
+        return Err(fail("it is a directory".into()));
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| fail(e.to_string()))?;
+    let provider = SqliteProvider::new(&format!("sqlite:{}", path.display()), None)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(Arc::new(SerializedStore::new(Arc::new(provider))))
+}
+
+/// Each in-memory store is its own database (duroxide's own helper shares one
+/// per process, which would leak state between providers of one script).
+pub async fn open_in_memory() -> Result<ProviderRef, String> {
+    let n = MEMORY_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let url = format!("sqlite:file:duroxide-memory-{}-{n}?mode=memory&cache=shared", std::process::id());
+    let provider = SqliteProvider::new(&url, None)
+        .await
+        .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
+    Ok(Arc::new(SerializedStore::new(Arc::new(provider))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_locations() {
+        assert_eq!(parse_sqlite_location("sqlite:a/b.db").unwrap(), SqliteTarget::File("a/b.db".into()));
+        assert_eq!(parse_sqlite_location("sqlite:///tmp/x.db").unwrap(), SqliteTarget::File("/tmp/x.db".into()));
+        assert_eq!(parse_sqlite_location("plain.db").unwrap(), SqliteTarget::File("plain.db".into()));
+        assert_eq!(parse_sqlite_location("sqlite::memory:").unwrap(), SqliteTarget::Memory);
+        assert!(parse_sqlite_location("sqlite:").is_err());
+    }
+}

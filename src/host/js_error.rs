@@ -1,0 +1,68 @@
+//! Turns JS exceptions into the text users see: the message first, then the
+//! stack frames that belong to user code (built-in `ext:` frames hidden,
+//! `file://` URLs shown as paths).
+
+use deno_core::error::{CoreError, JsError};
+use deno_core::v8;
+
+/// Describes the exception caught by `scope`.
+pub fn describe_exception(scope: &mut v8::TryCatch<v8::HandleScope>) -> String {
+    if scope.has_terminated() {
+        return "execution terminated".to_string();
+    }
+    match scope.exception() {
+        Some(exception) => format_js_error(&JsError::from_v8_exception(scope, exception)),
+        None => "unknown JavaScript error".to_string(),
+    }
+}
+
+pub fn format_core_error(error: &CoreError) -> String {
+    match error {
+        CoreError::Js(js) => format_js_error(js),
+        other => display_paths(&other.to_string()),
+    }
+}
+
+pub fn format_js_error(error: &JsError) -> String {
+    let mut out = display_paths(&error.exception_message);
+    let stack_frames: Vec<&str> = error
+        .stack
+        .as_deref()
+        .map(|s| s.lines().skip_while(|l| !l.trim_start().starts_with("at ")).collect())
+        .unwrap_or_default();
+    let user_frames: Vec<String> = stack_frames
+        .iter()
+        .filter(|l| !l.contains("ext:"))
+        .map(|l| format!("    {}", display_paths(l.trim())))
+        .collect();
+    if !user_frames.is_empty() {
+        for frame in user_frames {
+            out.push('\n');
+            out.push_str(&frame);
+        }
+    } else if let Some(location) = error
+        .frames
+        .iter()
+        .find(|f| f.file_name.as_deref().is_some_and(|n| !n.starts_with("ext:")))
+        .and_then(|f| f.maybe_format_location())
+    {
+        // A syntax error has no stack, only the place where parsing stopped.
+        out.push_str(&format!(" at {}", display_paths(&location)));
+    }
+    out
+}
+
+/// `file:///a/b.js:3:4` reads better as `/a/b.js:3:4`.
+pub fn display_paths(text: &str) -> String {
+    text.replace("file://", "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_paths;
+
+    #[test]
+    fn file_urls_become_paths() {
+        assert_eq!(display_paths("at main (file:///tmp/a.js:3:9)"), "at main (/tmp/a.js:3:9)");
+    }
+}

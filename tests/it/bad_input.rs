@@ -1,0 +1,123 @@
+//! Every user mistake is one clear line and a non-zero exit (issue 2, item 7).
+
+use crate::support::{fixture, run, TempDir};
+
+fn assert_no_panic(stderr: &str) {
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "Rust panic leaked:\n{stderr}");
+}
+
+fn run_source(name: &str, source: &str) -> (TempDir, crate::support::Run) {
+    let dir = TempDir::new("bad");
+    let file = dir.write(name, source);
+    let r = run(&["run", file.to_str().unwrap()]);
+    assert_no_panic(&r.stderr);
+    (dir, r)
+}
+
+const SETUP: &str = "const { SqliteProvider, Client, Runtime } = require('duroxide');\n";
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let r = run(&["run", "/definitely/not/here.js"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.trim(), "error: cannot run /definitely/not/here.js: No such file or directory (os error 2)");
+}
+
+#[test]
+fn syntax_error_in_commonjs_names_file_line_column() {
+    let (dir, r) = run_source("broken.js", "const a = 1;\nconst b = ;\n");
+    assert_eq!(r.code, 1);
+    let expected = format!("error: Uncaught SyntaxError: Unexpected token ';' at {}/broken.js:2:11", dir.path().display());
+    assert_eq!(r.stderr.trim(), expected);
+}
+
+#[test]
+fn syntax_error_in_es_module_names_file_line_column() {
+    let (dir, r) = run_source("broken.mjs", "import { Runtime } from 'duroxide';\n\nconst x = ;\n");
+    assert_eq!(r.code, 1);
+    let expected = format!("error: Uncaught SyntaxError: Unexpected token ';' at {}/broken.mjs:3:11", dir.path().display());
+    assert_eq!(r.stderr.trim(), expected);
+}
+
+#[test]
+fn uncaught_exception_shows_message_and_js_stack() {
+    let (dir, r) = run_source("throws.js", "function main() {\n  throw new Error('top-level boom');\n}\nmain();\n");
+    assert_eq!(r.code, 1);
+    let mut lines = r.stderr.lines();
+    assert_eq!(lines.next(), Some("error: Uncaught Error: top-level boom"));
+    assert_eq!(lines.next().map(str::trim), Some(format!("at main ({}/throws.js:2:9)", dir.path().display()).as_str()));
+}
+
+#[test]
+fn unhandled_rejection_shows_message_and_js_stack() {
+    let (dir, r) = run_source("rejects.js", "async function main() {\n  await null;\n  throw new Error('async boom');\n}\nmain();\n");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: Uncaught (in promise) Error: async boom\n"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{}/rejects.js:3:9", dir.path().display())), "{}", r.stderr);
+}
+
+#[test]
+fn async_function_orchestration_is_rejected_at_registration() {
+    let src = format!("{SETUP}SqliteProvider.inMemory().then((p) => new Runtime(p).registerOrchestration('Work', async function (ctx) {{}}));\n");
+    let (_dir, r) = run_source("async.js", &src);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("registerOrchestration('Work'): orchestrations must be generator functions (function*), not async functions"), "{}", r.stderr);
+}
+
+#[test]
+fn async_generator_orchestration_is_rejected_at_registration() {
+    let src = format!("{SETUP}SqliteProvider.inMemory().then((p) => new Runtime(p).registerOrchestration('Work', async function* (ctx) {{}}));\n");
+    let (_dir, r) = run_source("asyncgen.js", &src);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("must be generator functions (function*)"), "{}", r.stderr);
+}
+
+#[test]
+fn yielding_a_non_descriptor_fails_the_orchestration_naming_it() {
+    let r = crate::support::scenario("yields-promise");
+    assert_eq!(r["status"], "Failed");
+    assert!(
+        r["error"].as_str().unwrap().starts_with("TypeError: orchestration 'YieldsPromise' yielded a Promise, which is not a durable task"),
+        "{r}"
+    );
+}
+
+#[test]
+fn values_json_cannot_carry_fail_with_a_clear_message() {
+    let r = run(&["run", fixture("unserializable.js").to_str().unwrap()]);
+    assert_no_panic(&r.stderr);
+    let lines: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["error"], "the return value of orchestration 'ReturnsBigInt' cannot be stored as JSON: Do not know how to serialize a BigInt");
+    assert!(lines[1]["error"].as_str().unwrap().contains("the result of activity 'BigActivity' cannot be stored as JSON: Do not know how to serialize a BigInt"));
+    assert!(lines[2]["error"].as_str().unwrap().starts_with("TypeError: input of activity 'BigActivity' cannot be stored as JSON: Converting circular structure to JSON"));
+    // Passing a cycle to the client rejects; unhandled, it ends the script.
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: orchestration input cannot be stored as JSON: Converting circular structure to JSON"), "{}", r.stderr);
+}
+
+#[test]
+fn unwritable_sqlite_path_is_one_clear_error() {
+    let src = format!("{SETUP}SqliteProvider.open('sqlite:/etc/hostname/nested/app.db');\n");
+    let (_dir, r) = run_source("unwritable.js", &src);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: Uncaught (in promise) Error: cannot open SQLite database /etc/hostname/nested/app.db: cannot create folder /etc/hostname/nested: Not a directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn directory_instead_of_file_is_a_usage_error() {
+    let dir = TempDir::new("dir");
+    let r = run(&["run", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("it is a directory, not a JavaScript file"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_verb_is_a_usage_error() {
+    let r = run(&["frobnicate"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unrecognized subcommand 'frobnicate'"), "{}", r.stderr);
+}

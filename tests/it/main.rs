@@ -1,0 +1,13 @@
+//! Integration tests: each runs the built `duroxide` binary on JS fixtures
+//! and asserts on output, statuses, error text and exit codes.
+
+mod support;
+
+mod api_client;
+mod api_context;
+mod bad_input;
+mod conformance;
+mod durability;
+mod logging;
+mod runtime_options;
+mod script_env;

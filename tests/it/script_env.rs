@@ -1,0 +1,42 @@
+//! What `duroxide run` gives a script (issue 2, item 2).
+
+use serde_json::json;
+
+use crate::support::{command, fixture, run, run_cmd};
+
+#[test]
+fn commonjs_script_gets_node_globals_requires_and_exit_code() {
+    let mut cmd = command(&["run", fixture("globals.js").to_str().unwrap(), "one", "--two"]);
+    cmd.env("DUROXIDE_TEST_VALUE", "from-env");
+    let r = run_cmd(cmd);
+    assert_eq!(r.code, 3, "process.exitCode decides the exit code; stderr:\n{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["order"], json!(["sync", "microtask", "timeout"]));
+    assert_eq!(v["ticks"], 3);
+    assert_eq!(v["cloneIsDate"], true);
+    assert_eq!(v["cloneMap"], "one");
+    assert_eq!(v["bytes"], json!([104, 195, 169]));
+    assert_eq!(v["decoded"], "hé");
+    assert_eq!(v["urlQuery"], "1");
+    assert_eq!(v["urlPath"], "/a/b");
+    assert_eq!(v["argv"], json!(["one", "--two"]));
+    assert_eq!(v["argv1IsScript"], true);
+    assert_eq!(v["env"], "from-env");
+    assert_eq!(v["helper"], "HI!");
+    assert_eq!(v["data"], json!({"answer": 42}));
+    assert_eq!(v["dirname"], true);
+}
+
+#[test]
+fn es_module_imports_duroxide_and_relative_files() {
+    let r = run(&["run", fixture("module.mjs").to_str().unwrap()]);
+    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
+    assert_eq!(r.json(), json!({"output": 42, "defaultExport": "function"}));
+}
+
+#[test]
+fn process_exit_stops_at_once_with_its_code() {
+    let r = run(&["run", fixture("exit.js").to_str().unwrap()]);
+    assert_eq!(r.code, 7);
+    assert_eq!(r.stdout, "before exit\n");
+}
