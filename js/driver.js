@@ -4,12 +4,29 @@ import { op_activity_settle } from "ext:core/ops";
 import { OrchestrationContext } from "ext:duroxide/orchestration_context.js";
 import { ActivityContext } from "ext:duroxide/activity_context.js";
 import { describe, errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
+import { guarded, userLocation } from "ext:duroxide/guard.js";
+import { SITE } from "ext:duroxide/orchestration_context.js";
 
 /** Runtime handle -> { orchestrations: Map<"name@version"|"name", fn>, activities: Map<name, fn>, makeClient } */
 export const runtimes = new Map();
 
-/** Generator token (one per handler invocation) -> { gen, name, typed } */
+/** Generator token (one per handler invocation) -> { gen, name, instanceId, typed, site } */
 const generators = new Map();
+
+/** Instance id -> where its generator last yielded in its latest turn (bounded). */
+const lastSites = new Map();
+
+function rememberSite(entry) {
+  if (!entry.site) return;
+  lastSites.delete(entry.instanceId);
+  lastSites.set(entry.instanceId, entry.site);
+  if (lastSites.size > 1000) lastSites.delete(lastSites.keys().next().value);
+}
+
+function yieldSite(instanceId) {
+  const site = lastSites.get(instanceId);
+  return site ? userLocation(site) : "";
+}
 
 const TASK_TYPES = new Set([
   "activity", "activityWithRetry", "timer", "waitEvent", "dequeueEvent", "getValueFromInstance",
@@ -48,13 +65,15 @@ function advance(token, entry, method, arg) {
   let r;
   for (;;) {
     try {
-      r = entry.gen[method](arg);
+      r = guarded(() => entry.gen[method](arg));
     } catch (e) {
       generators.delete(token);
+      rememberSite(entry);
       return fail(failureText(e));
     }
     if (r.done) {
       generators.delete(token);
+      rememberSite(entry);
       try {
         return JSON.stringify({ s: "c", o: toJson(r.value, `the return value of orchestration '${entry.name}'`) });
       } catch (e) {
@@ -71,6 +90,7 @@ function advance(token, entry, method, arg) {
     );
   }
   entry.typed = r.value._typed ? r.value.type : null;
+  entry.site = r.value[SITE] ?? entry.site;
   return JSON.stringify({ s: "y", t: r.value });
 }
 
@@ -83,14 +103,14 @@ function createGenerator(runtimeId, infoJson, input, token) {
   const ctx = new OrchestrationContext(info, token);
   let gen;
   try {
-    gen = fn(ctx, fromJson(input));
+    gen = guarded(() => fn(ctx, fromJson(input)));
   } catch (e) {
     return fail(failureText(e));
   }
   if (!gen || typeof gen.next !== "function" || typeof gen.throw !== "function") {
     return fail(`orchestration '${name}' must be a generator function (function*), but it returned ${describe(gen)}`);
   }
-  const entry = { gen, name, typed: null };
+  const entry = { gen, name, instanceId: info.instanceId, typed: null, site: null };
   generators.set(token, entry);
   return advance(token, entry, "next", undefined);
 }
@@ -105,6 +125,8 @@ function stepGenerator(token, isError, payload) {
 }
 
 function disposeGenerator(token) {
+  const entry = generators.get(token);
+  if (entry) rememberSite(entry);
   generators.delete(token);
 }
 
@@ -144,4 +166,4 @@ function runActivity(runtimeId, infoJson, input, callId) {
   );
 }
 
-export const hostHooks = { createGenerator, stepGenerator, disposeGenerator, runActivity };
+export const hostHooks = { createGenerator, stepGenerator, disposeGenerator, runActivity, yieldSite };

@@ -1,6 +1,8 @@
 // The `duroxide` module: the duroxide-node SDK's public API (see API.md).
 import {
   op_client,
+  op_logging_configure,
+  op_runtime_metrics,
   op_runtime_create,
   op_runtime_register,
   op_runtime_shutdown,
@@ -49,7 +51,8 @@ export class PostgresProvider {
 }
 
 function withParsedOutput(status) {
-  if (status.output !== undefined) status.output = fromJson(status.output);
+  if (status.output === null) delete status.output;
+  else if (typeof status.output === "string") status.output = fromJson(status.output);
   return status;
 }
 
@@ -86,6 +89,62 @@ export class Client {
   }
   async cancelInstance(instanceId, reason) {
     await this._call("cancelInstance", instanceId, reason == null ? undefined : String(reason));
+  }
+  async waitForStatusChange(instanceId, lastSeenVersion, pollIntervalMs = 500, timeoutMs = 30000) {
+    return withParsedOutput(
+      await this._call("waitForStatusChange", instanceId, lastSeenVersion, pollIntervalMs, timeoutMs),
+    );
+  }
+  async getValue(instanceId, key) {
+    return this._call("getValue", instanceId, String(key));
+  }
+  async waitForValue(instanceId, key, timeoutMs = 30000) {
+    return this._call("waitForValue", instanceId, String(key), timeoutMs);
+  }
+  async getKvAllValues(instanceId) {
+    return this._call("getKvAllValues", instanceId);
+  }
+  async getSystemMetrics() {
+    return this._call("getSystemMetrics");
+  }
+  async getOrchestrationStats(instanceId) {
+    return this._call("getOrchestrationStats", instanceId);
+  }
+  async getQueueDepths() {
+    return this._call("getQueueDepths");
+  }
+  async listAllInstances() {
+    return this._call("listAllInstances");
+  }
+  async listInstancesByStatus(status) {
+    return this._call("listInstancesByStatus", String(status));
+  }
+  async getInstanceInfo(instanceId) {
+    return withParsedOutput(await this._call("getInstanceInfo", instanceId));
+  }
+  async getExecutionInfo(instanceId, executionId) {
+    return withParsedOutput(await this._call("getExecutionInfo", instanceId, executionId));
+  }
+  async listExecutions(instanceId) {
+    return this._call("listExecutions", instanceId);
+  }
+  async readExecutionHistory(instanceId, executionId) {
+    return this._call("readExecutionHistory", instanceId, executionId);
+  }
+  async getInstanceTree(instanceId) {
+    return this._call("getInstanceTree", instanceId);
+  }
+  async deleteInstance(instanceId, force = false) {
+    return this._call("deleteInstance", instanceId, Boolean(force));
+  }
+  async deleteInstanceBulk(filter = {}) {
+    return this._call("deleteInstanceBulk", filter);
+  }
+  async pruneExecutions(instanceId, options = {}) {
+    return this._call("pruneExecutions", instanceId, options);
+  }
+  async pruneExecutionsBulk(filter = {}, options = {}) {
+    return this._call("pruneExecutionsBulk", filter, options);
   }
   async startOrchestrationTyped(instanceId, orchestrationName, input) {
     return this.startOrchestration(instanceId, orchestrationName, input);
@@ -132,6 +191,9 @@ export class Runtime {
   constructor(provider, options) {
     const store = storeOf(provider);
     this._id = op_runtime_create(store, options ?? {});
+    if (options && (options.logFormat != null || options.logLevel != null)) {
+      op_logging_configure({ logFormat: options.logFormat, logLevel: options.logLevel });
+    }
     runtimes.set(this._id, {
       orchestrations: new Map(),
       activities: new Map(),
@@ -172,9 +234,15 @@ export class Runtime {
   async shutdown(timeoutMs) {
     await op_runtime_shutdown(this._id, timeoutMs == null ? -1 : Number(timeoutMs));
   }
+  metricsSnapshot() {
+    return op_runtime_metrics(this._id);
+  }
 }
 
-export function initTracing(_options) {}
+/** Sends logs to `logFile` (appended) with `logLevel` and `logFormat`; RUST_LOG still wins. */
+export function initTracing(options = {}) {
+  op_logging_configure({ logFile: options.logFile, logLevel: options.logLevel, logFormat: options.logFormat });
+}
 
 export const MAX_WORKER_TAGS = 5;
 export const MAX_TAG_NAME_BYTES = 256;

@@ -2,6 +2,15 @@
 // descriptors to yield; the Rust driver turns them into durable futures.
 import { op_orch_call } from "ext:core/ops";
 import { toJson } from "ext:duroxide/json.js";
+import { captureSite } from "ext:duroxide/guard.js";
+
+/** Where the task was made: reported when replay diverges at its yield. */
+export const SITE = Symbol("site");
+
+function task(descriptor) {
+  Object.defineProperty(descriptor, SITE, { value: captureSite() });
+  return descriptor;
+}
 
 const token = Symbol("token");
 
@@ -10,6 +19,7 @@ function input(value, what) {
 }
 
 function tagged(descriptor) {
+  task(descriptor);
   descriptor.withTag = (tag) => {
     descriptor.tag = String(tag);
     return descriptor;
@@ -31,11 +41,6 @@ function retrySpec(retry, method) {
     totalTimeoutMs: retry.totalTimeoutMs,
     backoff: retry.backoff,
   };
-}
-
-function typed(descriptor) {
-  descriptor._typed = true;
-  return descriptor;
 }
 
 export class OrchestrationContext {
@@ -62,156 +67,139 @@ export class OrchestrationContext {
     });
   }
   scheduleActivityWithRetry(name, value, retry) {
-    return {
+    return task({
       type: "activityWithRetry",
       name: String(name),
       input: input(value, `input of activity '${name}'`),
       retry: retrySpec(retry, "scheduleActivityWithRetry"),
-    };
+    });
   }
   scheduleActivityWithRetryOnSession(name, value, retry, sessionId) {
-    return {
+    return task({
       type: "activityWithRetry",
       name: String(name),
       input: input(value, `input of activity '${name}'`),
       retry: retrySpec(retry, "scheduleActivityWithRetryOnSession"),
       sessionId: String(sessionId),
-    };
+    });
   }
   scheduleTimer(delayMs) {
     const ms = Number(delayMs);
     if (!Number.isFinite(ms) || ms < 0) {
       throw new TypeError(`scheduleTimer: delay must be a non-negative number of milliseconds, got ${delayMs}`);
     }
-    return { type: "timer", delayMs: ms };
+    return task({ type: "timer", delayMs: ms });
   }
   waitForEvent(name) {
-    return { type: "waitEvent", name: String(name) };
+    return task({ type: "waitEvent", name: String(name) });
   }
   dequeueEvent(queueName) {
-    return { type: "dequeueEvent", queueName: String(queueName) };
+    return task({ type: "dequeueEvent", queueName: String(queueName) });
   }
   getValueFromInstance(instanceId, key) {
-    return { type: "getValueFromInstance", instanceId: String(instanceId), key: String(key) };
+    return task({ type: "getValueFromInstance", instanceId: String(instanceId), key: String(key) });
   }
   scheduleSubOrchestration(name, value) {
-    return { type: "subOrchestration", name: String(name), input: input(value, `input of '${name}'`) };
+    return task({ type: "subOrchestration", name: String(name), input: input(value, `input of '${name}'`) });
   }
   scheduleSubOrchestrationWithId(name, instanceId, value) {
-    return {
+    return task({
       type: "subOrchestrationWithId",
       name: String(name),
       instanceId: String(instanceId),
       input: input(value, `input of '${name}'`),
-    };
+    });
   }
   scheduleSubOrchestrationVersioned(name, version, value) {
-    return {
+    return task({
       type: "subOrchestrationVersioned",
       name: String(name),
       version: version || null,
       input: input(value, `input of '${name}'`),
-    };
+    });
   }
   scheduleSubOrchestrationVersionedWithId(name, version, instanceId, value) {
-    return {
+    return task({
       type: "subOrchestrationVersionedWithId",
       name: String(name),
       version: version || null,
       instanceId: String(instanceId),
       input: input(value, `input of '${name}'`),
-    };
+    });
   }
   startOrchestration(name, instanceId, value) {
-    return {
+    return task({
       type: "orchestration",
       name: String(name),
       instanceId: String(instanceId),
       input: input(value, `input of '${name}'`),
-    };
+    });
   }
   startOrchestrationVersioned(name, version, instanceId, value) {
-    return {
+    return task({
       type: "orchestrationVersioned",
       name: String(name),
       version: version || null,
       instanceId: String(instanceId),
       input: input(value, `input of '${name}'`),
-    };
+    });
   }
   newGuid() {
-    return { type: "newGuid" };
+    return task({ type: "newGuid" });
   }
   utcNow() {
-    return { type: "utcNow" };
+    return task({ type: "utcNow" });
   }
   continueAsNew(value) {
-    return { type: "continueAsNew", input: input(value, "continueAsNew input") };
+    return task({ type: "continueAsNew", input: input(value, "continueAsNew input") });
   }
   continueAsNewVersioned(value, version) {
-    return { type: "continueAsNewVersioned", input: input(value, "continueAsNew input"), version: version || null };
+    return task({ type: "continueAsNewVersioned", input: input(value, "continueAsNew input"), version: version || null });
   }
   all(tasks) {
     if (!Array.isArray(tasks)) throw new TypeError("ctx.all expects an array of tasks");
-    return { type: "join", tasks };
+    return task({ type: "join", tasks });
   }
   race(...tasks) {
     if (tasks.length === 1 && Array.isArray(tasks[0])) tasks = tasks[0];
     if (tasks.length === 0) throw new TypeError("ctx.race needs at least one task");
-    return { type: "select", tasks };
-  }
-
-  // -- typed variants: the result is parsed once more as JSON --
-  scheduleActivityTyped(name, value) {
-    return typed(this.scheduleActivity(name, value));
-  }
-  scheduleActivityOnSessionTyped(name, value, sessionId) {
-    return typed(this.scheduleActivityOnSession(name, value, sessionId));
-  }
-  scheduleActivityWithRetryTyped(name, value, retry) {
-    return typed(this.scheduleActivityWithRetry(name, value, retry));
-  }
-  scheduleActivityWithRetryOnSessionTyped(name, value, retry, sessionId) {
-    return typed(this.scheduleActivityWithRetryOnSession(name, value, retry, sessionId));
-  }
-  scheduleSubOrchestrationTyped(name, value) {
-    return typed(this.scheduleSubOrchestration(name, value));
-  }
-  scheduleSubOrchestrationWithIdTyped(name, instanceId, value) {
-    return typed(this.scheduleSubOrchestrationWithId(name, instanceId, value));
-  }
-  scheduleSubOrchestrationVersionedTyped(name, version, value) {
-    return typed(this.scheduleSubOrchestrationVersioned(name, version, value));
-  }
-  scheduleSubOrchestrationVersionedWithIdTyped(name, version, instanceId, value) {
-    return typed(this.scheduleSubOrchestrationVersionedWithId(name, version, instanceId, value));
-  }
-  waitForEventTyped(name) {
-    return typed(this.waitForEvent(name));
-  }
-  dequeueEventTyped(queueName) {
-    return typed(this.dequeueEvent(queueName));
-  }
-  allTyped(tasks) {
-    return typed(this.all(tasks));
-  }
-  raceTyped(...tasks) {
-    return typed(this.race(...tasks));
-  }
-  startOrchestrationTyped(name, instanceId, value) {
-    return this.startOrchestration(name, instanceId, value);
-  }
-  startOrchestrationVersionedTyped(name, version, instanceId, value) {
-    return this.startOrchestrationVersioned(name, version, instanceId, value);
-  }
-  continueAsNewTyped(value) {
-    return this.continueAsNew(value);
-  }
-  continueAsNewVersionedTyped(value, version) {
-    return this.continueAsNewVersioned(value, version);
+    return task({ type: "select", tasks });
   }
 
   // -- synchronous --
+  setCustomStatus(status) {
+    op_orch_call(this[token], "setCustomStatus", [String(status)]);
+  }
+  resetCustomStatus() {
+    op_orch_call(this[token], "resetCustomStatus", []);
+  }
+  getCustomStatus() {
+    return op_orch_call(this[token], "getCustomStatus", []);
+  }
+  setValue(key, value) {
+    op_orch_call(this[token], "setValue", [String(key), String(value)]);
+  }
+  getValue(key) {
+    return op_orch_call(this[token], "getValue", [String(key)]);
+  }
+  clearValue(key) {
+    op_orch_call(this[token], "clearValue", [String(key)]);
+  }
+  clearAllValues() {
+    op_orch_call(this[token], "clearAllValues", []);
+  }
+  getKvAllValues() {
+    return op_orch_call(this[token], "getKvAllValues", []);
+  }
+  getKvAllKeys() {
+    return op_orch_call(this[token], "getKvAllKeys", []);
+  }
+  getKvLength() {
+    return op_orch_call(this[token], "getKvLength", []);
+  }
+  pruneKvValuesUpdatedBefore(cutoffMs) {
+    return op_orch_call(this[token], "pruneKvValuesUpdatedBefore", [Math.max(0, Math.trunc(Number(cutoffMs) || 0))]);
+  }
   traceInfo(message) {
     op_orch_call(this[token], "trace", ["INFO", String(message)]);
   }
@@ -224,4 +212,23 @@ export class OrchestrationContext {
   traceDebug(message) {
     op_orch_call(this[token], "trace", ["DEBUG", String(message)]);
   }
+}
+
+// `...Typed` variants: same descriptor, result parsed once more as JSON.
+for (const name of [
+  "scheduleActivity", "scheduleActivityOnSession", "scheduleActivityWithRetry", "scheduleActivityWithRetryOnSession",
+  "scheduleSubOrchestration", "scheduleSubOrchestrationWithId", "scheduleSubOrchestrationVersioned",
+  "scheduleSubOrchestrationVersionedWithId", "waitForEvent", "dequeueEvent", "all", "race",
+]) {
+  OrchestrationContext.prototype[`${name}Typed`] = function (...args) {
+    const descriptor = this[name](...args);
+    descriptor._typed = true;
+    return descriptor;
+  };
+}
+// Input-only `...Typed` aliases: inputs are always JSON already.
+for (const name of ["startOrchestration", "startOrchestrationVersioned", "continueAsNew", "continueAsNewVersioned"]) {
+  OrchestrationContext.prototype[`${name}Typed`] = function (...args) {
+    return this[name](...args);
+  };
 }

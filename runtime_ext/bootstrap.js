@@ -23,6 +23,7 @@ import { performance } from "ext:deno_web/15_performance.js";
 import { URL, URLSearchParams } from "ext:deno_url/00_url.js";
 import * as sdk from "ext:duroxide/sdk.js";
 import { hostHooks } from "ext:duroxide/driver.js";
+import { installGuard } from "ext:duroxide/guard.js";
 
 const info = op_process_info();
 setNoColorFns(() => !info.stdoutIsTty, () => !info.stderrIsTty);
@@ -58,6 +59,7 @@ define("Event", Event);
 define("EventTarget", EventTarget);
 define("performance", performance);
 define("global", globalThis);
+installGuard(define);
 
 // A minimal `process`: what workflow scripts use from Node's.
 const processObject = {

@@ -33,6 +33,7 @@ deno_core::extension!(
         op_cjs_resolve,
         op_cjs_compile,
         op_read_text_file,
+        op_random_bytes,
         op_store_open_sqlite,
         op_store_in_memory,
         op_client,
@@ -40,6 +41,8 @@ deno_core::extension!(
         op_runtime_register,
         op_runtime_start,
         op_runtime_shutdown,
+        op_runtime_metrics,
+        op_logging_configure,
         op_orch_call,
         op_activity_settle,
         op_activity_call,
@@ -50,6 +53,7 @@ deno_core::extension!(
         "ext:duroxide/json.js" = "js/json.js",
         "ext:duroxide/orchestration_context.js" = "js/orchestration_context.js",
         "ext:duroxide/activity_context.js" = "js/activity_context.js",
+        "ext:duroxide/guard.js" = "js/guard.js",
         "ext:duroxide/driver.js" = "js/driver.js",
         "ext:duroxide/sdk.js" = "js/duroxide.js",
     ],
@@ -85,6 +89,7 @@ fn op_host_set_hooks(scope: &mut v8::HandleScope, hooks: v8::Local<v8::Value>) -
         step_generator: get("stepGenerator")?,
         dispose_generator: get("disposeGenerator")?,
         run_activity: get("runActivity")?,
+        yield_site: get("yieldSite")?,
         run_main_commonjs: get("runMainCommonJs")?,
         read_exit_code: get("readExitCode")?,
     });
@@ -126,6 +131,14 @@ fn op_console_write(#[string] text: &str, to_stderr: bool) {
         let mut out = std::io::stdout();
         out.write_all(text.as_bytes()).and_then(|_| out.flush())
     };
+}
+
+#[op2]
+#[buffer]
+fn op_random_bytes(#[smi] length: u32) -> Result<Vec<u8>, JsErrorBox> {
+    let mut bytes = vec![0u8; length as usize];
+    getrandom::fill(&mut bytes).map_err(|e| err(format!("no randomness available: {e}")))?;
+    Ok(bytes)
 }
 
 // ── CommonJS ─────────────────────────────────────────────────────
@@ -244,6 +257,25 @@ async fn op_runtime_shutdown(#[smi] runtime: u32, timeout_ms: f64) -> Result<(),
     runtimes::shutdown(runtime, timeout).await.map_err(err)
 }
 
+#[op2]
+#[serde]
+fn op_runtime_metrics(#[smi] runtime: u32) -> Result<serde_json::Value, JsErrorBox> {
+    runtimes::metrics(runtime).map_err(err)
+}
+
+/// `{logFormat?, logLevel?, logFile?}` from Runtime options or initTracing.
+#[op2]
+fn op_logging_configure(#[serde] options: serde_json::Value) -> Result<(), JsErrorBox> {
+    use crate::logging::{configure, parse_format, parse_level, Format, Settings};
+    let text = |key: &str| options.get(key).and_then(Value::as_str);
+    let settings = Settings {
+        format: text("logFormat").map(parse_format).transpose().map_err(type_err)?.unwrap_or(Format::Full),
+        level: text("logLevel").map(parse_level).transpose().map_err(type_err)?,
+        file: text("logFile").map(std::path::PathBuf::from),
+    };
+    configure(&settings).map_err(err)
+}
+
 // ── contexts ─────────────────────────────────────────────────────
 
 fn arg_str<'a>(args: &'a [Value], i: usize) -> &'a str {
@@ -257,6 +289,39 @@ fn op_orch_call(#[smi] token: u32, #[string] method: &str, #[serde] args: Vec<se
         "trace" => {
             ctx.trace(arg_str(&args, 0), arg_str(&args, 1));
             Ok(Value::Null)
+        }
+        "setCustomStatus" => {
+            ctx.set_custom_status(arg_str(&args, 0));
+            Ok(Value::Null)
+        }
+        "resetCustomStatus" => {
+            ctx.reset_custom_status();
+            Ok(Value::Null)
+        }
+        "getCustomStatus" => Ok(ctx.get_custom_status().map_or(Value::Null, Value::String)),
+        "setValue" => {
+            ctx.set_kv_value(arg_str(&args, 0), arg_str(&args, 1));
+            Ok(Value::Null)
+        }
+        "getValue" => Ok(ctx.get_kv_value(arg_str(&args, 0)).map_or(Value::Null, Value::String)),
+        "clearValue" => {
+            ctx.clear_kv_value(arg_str(&args, 0));
+            Ok(Value::Null)
+        }
+        "clearAllValues" => {
+            ctx.clear_all_kv_values();
+            Ok(Value::Null)
+        }
+        "getKvAllValues" => {
+            let mut all: Vec<(String, String)> = ctx.get_kv_all_values().into_iter().collect();
+            all.sort();
+            Ok(Value::Object(all.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
+        }
+        "getKvAllKeys" => Ok(serde_json::json!(ctx.get_kv_all_keys())),
+        "getKvLength" => Ok(serde_json::json!(ctx.get_kv_length())),
+        "pruneKvValuesUpdatedBefore" => {
+            let cutoff = args.first().and_then(Value::as_f64).unwrap_or(0.0).max(0.0) as u64;
+            Ok(serde_json::json!(ctx.prune_kv_values_updated_before(cutoff)))
         }
         other => Err(format!("unknown orchestration context method '{other}'")),
     })

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use duroxide::providers::{DeleteInstanceResult, InstanceFilter, PruneOptions, PruneResult};
 use duroxide::{Client, ClientError, OrchestrationStatus, ProviderRef};
 use serde_json::{json, Value};
 
@@ -65,8 +66,143 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
             client.cancel_instance(id, reason).await.map_err(|e| failed("cancelInstance", id, e))?;
             Ok(Value::Null)
         }
+        "waitForStatusChange" => {
+            let id = a.id(0)?;
+            let last_seen = a.count(1)?.unwrap_or(0);
+            let poll = a.millis(2, 500)?;
+            let timeout = a.millis(3, 30_000)?;
+            match client.wait_for_status_change(id, last_seen, poll, timeout).await {
+                Ok(status) => Ok(status_json(status)),
+                Err(ClientError::Timeout) => Err(format!(
+                    "timed out after {} ms waiting for the custom status of '{id}' to change from version {last_seen}",
+                    timeout.as_millis()
+                )),
+                Err(e) => Err(failed("waitForStatusChange", id, e)),
+            }
+        }
+        "getValue" => {
+            let id = a.id(0)?;
+            let value = client.get_kv_value(id, a.str(1, "key")?).await.map_err(|e| failed("getValue", id, e))?;
+            Ok(value.map(Value::String).unwrap_or(Value::Null))
+        }
+        "waitForValue" => {
+            let (id, key) = (a.id(0)?, a.str(1, "key")?);
+            let timeout = a.millis(2, 30_000)?;
+            match client.wait_for_kv_value(id, key, timeout).await {
+                Ok(value) => Ok(Value::String(value)),
+                Err(ClientError::Timeout) => Err(format!(
+                    "timed out after {} ms waiting for value '{key}' on instance '{id}'",
+                    timeout.as_millis()
+                )),
+                Err(e) => Err(failed("waitForValue", id, e)),
+            }
+        }
+        "getKvAllValues" => {
+            let id = a.id(0)?;
+            let values = client.get_kv_all_values(id).await.map_err(|e| failed("getKvAllValues", id, e))?;
+            let mut sorted: Vec<(String, String)> = values.into_iter().collect();
+            sorted.sort();
+            Ok(Value::Object(sorted.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
+        }
+        "getSystemMetrics" => {
+            let m = client.get_system_metrics().await.map_err(management("getSystemMetrics"))?;
+            Ok(json!({
+                "totalInstances": m.total_instances, "totalExecutions": m.total_executions,
+                "runningInstances": m.running_instances, "completedInstances": m.completed_instances,
+                "failedInstances": m.failed_instances, "totalEvents": m.total_events,
+            }))
+        }
+        "getQueueDepths" => {
+            let d = client.get_queue_depths().await.map_err(management("getQueueDepths"))?;
+            Ok(json!({"orchestratorQueue": d.orchestrator_queue, "workerQueue": d.worker_queue, "timerQueue": d.timer_queue}))
+        }
+        "getOrchestrationStats" => {
+            let id = a.id(0)?;
+            let stats = client.get_orchestration_stats(id).await.map_err(|e| failed("getOrchestrationStats", id, e))?;
+            Ok(stats.map_or(Value::Null, |s| {
+                json!({
+                    "historyEventCount": s.history_event_count, "historySizeBytes": s.history_size_bytes,
+                    "queuePendingCount": s.queue_pending_count, "kvUserKeyCount": s.kv_user_key_count,
+                    "kvTotalValueBytes": s.kv_total_value_bytes,
+                })
+            }))
+        }
+        "listAllInstances" => Ok(json!(client.list_all_instances().await.map_err(management("listAllInstances"))?)),
+        "listInstancesByStatus" => {
+            let status = a.str(0, "status")?;
+            Ok(json!(client.list_instances_by_status(status).await.map_err(management("listInstancesByStatus"))?))
+        }
+        "getInstanceInfo" => {
+            let id = a.id(0)?;
+            let i = client.get_instance_info(id).await.map_err(|e| failed("getInstanceInfo", id, e))?;
+            Ok(json!({
+                "instanceId": i.instance_id, "orchestrationName": i.orchestration_name,
+                "orchestrationVersion": i.orchestration_version, "currentExecutionId": i.current_execution_id,
+                "status": i.status, "output": i.output, "createdAt": i.created_at, "updatedAt": i.updated_at,
+                "parentInstanceId": i.parent_instance_id,
+            }))
+        }
+        "getExecutionInfo" => {
+            let id = a.id(0)?;
+            let execution = a.count(1)?.ok_or("executionId must be a number")?;
+            let e = client.get_execution_info(id, execution).await.map_err(|e| failed("getExecutionInfo", id, e))?;
+            Ok(json!({
+                "executionId": e.execution_id, "status": e.status, "output": e.output, "startedAt": e.started_at,
+                "completedAt": e.completed_at, "eventCount": e.event_count,
+            }))
+        }
+        "listExecutions" => {
+            let id = a.id(0)?;
+            Ok(json!(client.list_executions(id).await.map_err(|e| failed("listExecutions", id, e))?))
+        }
+        "readExecutionHistory" => {
+            let id = a.id(0)?;
+            let execution = a.count(1)?.ok_or("executionId must be a number")?;
+            let events = client.read_execution_history(id, execution).await.map_err(|e| failed("readExecutionHistory", id, e))?;
+            Ok(Value::Array(events.iter().map(super::history::event_json).collect()))
+        }
+        "getInstanceTree" => {
+            let id = a.id(0)?;
+            let tree = client.get_instance_tree(id).await.map_err(|e| failed("getInstanceTree", id, e))?;
+            let size = tree.size();
+            Ok(json!({"rootId": tree.root_id, "allIds": tree.all_ids, "size": size}))
+        }
+        "deleteInstance" => {
+            let id = a.id(0)?;
+            let force = a.0.get(1).and_then(Value::as_bool).unwrap_or(false);
+            let r = client.delete_instance(id, force).await.map_err(|e| failed("deleteInstance", id, e))?;
+            Ok(delete_json(r))
+        }
+        "deleteInstanceBulk" => {
+            let r = client.delete_instance_bulk(a.filter(0)?).await.map_err(management("deleteInstanceBulk"))?;
+            Ok(delete_json(r))
+        }
+        "pruneExecutions" => {
+            let id = a.id(0)?;
+            let r = client.prune_executions(id, a.prune(1)?).await.map_err(|e| failed("pruneExecutions", id, e))?;
+            Ok(prune_json(r))
+        }
+        "pruneExecutionsBulk" => {
+            let r = client.prune_executions_bulk(a.filter(0)?, a.prune(1)?).await.map_err(management("pruneExecutionsBulk"))?;
+            Ok(prune_json(r))
+        }
         other => Err(format!("unknown client method '{other}'")),
     }
+}
+
+fn management(what: &'static str) -> impl Fn(ClientError) -> String {
+    move |e| format!("{what} failed: {e}")
+}
+
+fn delete_json(r: DeleteInstanceResult) -> Value {
+    json!({
+        "instancesDeleted": r.instances_deleted, "executionsDeleted": r.executions_deleted,
+        "eventsDeleted": r.events_deleted, "queueMessagesDeleted": r.queue_messages_deleted,
+    })
+}
+
+fn prune_json(r: PruneResult) -> Value {
+    json!({"instancesProcessed": r.instances_processed, "executionsDeleted": r.executions_deleted, "eventsDeleted": r.events_deleted})
 }
 
 struct Args<'a>(&'a [Value]);
@@ -85,6 +221,52 @@ impl<'a> Args<'a> {
             return Err("instance id must not be empty".into());
         }
         Ok(id)
+    }
+
+    fn count(&self, i: usize) -> Result<Option<u64>, String> {
+        match self.0.get(i) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+                .map(|n| Some(n as u64))
+                .ok_or_else(|| format!("expected a non-negative integer, got {v}")),
+        }
+    }
+
+    fn object(&self, i: usize) -> Result<serde_json::Map<String, Value>, String> {
+        match self.0.get(i) {
+            None | Some(Value::Null) => Ok(Default::default()),
+            Some(Value::Object(m)) => Ok(m.clone()),
+            Some(v) => Err(format!("expected an options object, got {v}")),
+        }
+    }
+
+    /// `{instanceIds?, completedBefore?, limit?}`
+    fn filter(&self, i: usize) -> Result<InstanceFilter, String> {
+        let m = self.object(i)?;
+        let ids = match m.get("instanceIds") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(ids)) => Some(
+                ids.iter()
+                    .map(|v| v.as_str().map(String::from).ok_or("instanceIds must be strings"))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(_) => return Err("instanceIds must be an array of strings".into()),
+        };
+        let at = |key: &str| -> Result<Option<u64>, String> {
+            m.get(key).map_or(Ok(None), |v| Args(std::slice::from_ref(v)).count(0))
+        };
+        Ok(InstanceFilter { instance_ids: ids, completed_before: at("completedBefore")?, limit: at("limit")?.map(|n| n as u32) })
+    }
+
+    /// `{keepLast?, completedBefore?}`
+    fn prune(&self, i: usize) -> Result<PruneOptions, String> {
+        let m = self.object(i)?;
+        let at = |key: &str| -> Result<Option<u64>, String> {
+            m.get(key).map_or(Ok(None), |v| Args(std::slice::from_ref(v)).count(0))
+        };
+        Ok(PruneOptions { keep_last: at("keepLast")?.map(|n| n as u32), completed_before: at("completedBefore")? })
     }
 
     fn millis(&self, i: usize, default: u64) -> Result<Duration, String> {

@@ -3,8 +3,9 @@
 
 pub mod activity;
 pub mod client;
+pub mod history;
+pub mod host_store;
 pub mod orchestration;
 pub mod runtimes;
-pub mod serialized_store;
 pub mod stores;
 pub mod tasks;

@@ -88,3 +88,9 @@ pub fn with_context<R>(token: u32, f: impl FnOnce(&OrchestrationContext) -> R) -
             .ok_or_else(|| "this orchestration context is no longer active (used outside its generator?)".to_string())
     })
 }
+
+/// Where the instance's generator last yielded (`path:line:column`), from the
+/// most recent turn that ran on this host.
+pub fn last_yield_site(instance: &str) -> Option<String> {
+    host::call_hook(|h| &h.yield_site, &[Arg::Str(instance)]).ok().filter(|s| !s.is_empty())
+}

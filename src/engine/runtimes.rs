@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use duroxide::runtime::registry::ActivityRegistry;
 use duroxide::runtime::Runtime;
+use duroxide::providers::TagFilter;
+use duroxide::runtime::limits::{MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS};
 use duroxide::{OrchestrationRegistry, ProviderRef, RuntimeOptions};
 use serde_json::Value;
 
@@ -203,6 +205,9 @@ fn parse_options(value: &Value) -> Result<RuntimeOptions, String> {
     if let Some(Value::String(node)) = map.get("workerNodeId") {
         options.worker_node_id = Some(node.clone());
     }
+    if let Some(filter) = map.get("workerTagFilter").filter(|v| !v.is_null()) {
+        options.worker_tag_filter = parse_tag_filter(filter)?;
+    }
     // duroxide panics on this combination; say it in words instead.
     let renewal = options
         .worker_lock_timeout
@@ -216,6 +221,54 @@ fn parse_options(value: &Value) -> Result<RuntimeOptions, String> {
         ));
     }
     Ok(options)
+}
+
+/// `'defaultOnly' | 'any' | 'none' | {tags: [...]} | {defaultAnd: [...]}`
+fn parse_tag_filter(value: &Value) -> Result<TagFilter, String> {
+    let tags = |list: &Value, key: &str| -> Result<Vec<String>, String> {
+        let items = list.as_array().ok_or_else(|| format!("workerTagFilter.{key} must be an array of strings"))?;
+        if items.is_empty() || items.len() > MAX_WORKER_TAGS {
+            return Err(format!("workerTagFilter.{key} must list 1 to {MAX_WORKER_TAGS} tags, got {}", items.len()));
+        }
+        items
+            .iter()
+            .map(|t| match t.as_str() {
+                Some(s) if !s.is_empty() && s.len() <= MAX_TAG_NAME_BYTES => Ok(s.to_string()),
+                _ => Err(format!("workerTagFilter.{key}: each tag must be a non-empty string of at most {MAX_TAG_NAME_BYTES} bytes, got {t}")),
+            })
+            .collect()
+    };
+    match value {
+        Value::String(s) if s == "defaultOnly" => Ok(TagFilter::DefaultOnly),
+        Value::String(s) if s == "any" => Ok(TagFilter::Any),
+        Value::String(s) if s == "none" => Ok(TagFilter::None),
+        Value::Object(m) if m.contains_key("tags") => Ok(TagFilter::tags(tags(&m["tags"], "tags")?)),
+        Value::Object(m) if m.contains_key("defaultAnd") => Ok(TagFilter::default_and(tags(&m["defaultAnd"], "defaultAnd")?)),
+        other => Err(format!(
+            "Runtime option workerTagFilter must be 'defaultOnly', 'any', 'none', {{tags: [...]}} or {{defaultAnd: [...]}}, got {other}"
+        )),
+    }
+}
+
+/// The runtime's counters, or null before start and after shutdown.
+pub fn metrics(id: u32) -> Result<Value, String> {
+    with_slot(id, |slot| {
+        let State::Running(rt) = &slot.state else { return Ok(Value::Null) };
+        Ok(rt.metrics_snapshot().map_or(Value::Null, |m| {
+            serde_json::json!({
+                "orchStarts": m.orch_starts, "orchCompletions": m.orch_completions, "orchFailures": m.orch_failures,
+                "orchApplicationErrors": m.orch_application_errors,
+                "orchInfrastructureErrors": m.orch_infrastructure_errors,
+                "orchConfigurationErrors": m.orch_configuration_errors, "orchPoison": m.orch_poison,
+                "activitySuccess": m.activity_success, "activityAppErrors": m.activity_app_errors,
+                "activityInfraErrors": m.activity_infra_errors, "activityConfigErrors": m.activity_config_errors,
+                "activityPoison": m.activity_poison, "orchDispatcherItemsFetched": m.orch_dispatcher_items_fetched,
+                "workerDispatcherItemsFetched": m.worker_dispatcher_items_fetched,
+                "orchContinueAsNew": m.orch_continue_as_new, "suborchestrationCalls": m.suborchestration_calls,
+                "providerErrors": m.provider_errors,
+            })
+        }))
+    })
 }
 
 #[cfg(test)]
@@ -239,6 +292,9 @@ mod tests {
         assert_eq!(o.worker_lock_timeout.as_millis(), 5000);
         assert!(parse_options(&json!({"workerConcurrency": -1})).unwrap_err().contains("workerConcurrency"));
         assert!(parse_options(&json!({"workerConcurrency": "many"})).is_err());
+        assert!(parse_options(&json!({"workerTagFilter": {"tags": []}})).unwrap_err().contains("1 to 5 tags"));
+        assert!(parse_options(&json!({"workerTagFilter": "gpu"})).unwrap_err().contains("workerTagFilter must be"));
+        assert!(parse_options(&json!({"workerTagFilter": {"defaultAnd": ["gpu"]}})).is_ok());
         assert!(parse_options(&json!({"workerLockTimeoutMs": 600000, "sessionIdleTimeoutMs": 1000}))
             .unwrap_err()
             .contains("sessionIdleTimeoutMs"));

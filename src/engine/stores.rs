@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
-use super::serialized_store::SerializedStore;
+use super::host_store::HostStore;
 
 static STORES: Mutex<Vec<ProviderRef>> = Mutex::new(Vec::new());
 
@@ -68,7 +68,7 @@ pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
     let provider = SqliteProvider::new(&format!("sqlite:{}", path.display()), None)
         .await
         .map_err(|e| fail(e.to_string()))?;
-    Ok(Arc::new(SerializedStore::new(Arc::new(provider))))
+    Ok(Arc::new(HostStore::new(Arc::new(provider))))
 }
 
 /// Each in-memory store is its own database (duroxide's own helper shares one
@@ -79,7 +79,7 @@ pub async fn open_in_memory() -> Result<ProviderRef, String> {
     let provider = SqliteProvider::new(&url, None)
         .await
         .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
-    Ok(Arc::new(SerializedStore::new(Arc::new(provider))))
+    Ok(Arc::new(HostStore::new(Arc::new(provider))))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub struct Hooks {
     pub step_generator: v8::Global<v8::Function>,
     pub dispose_generator: v8::Global<v8::Function>,
     pub run_activity: v8::Global<v8::Function>,
+    pub yield_site: v8::Global<v8::Function>,
     pub run_main_commonjs: v8::Global<v8::Function>,
     pub read_exit_code: v8::Global<v8::Function>,
 }

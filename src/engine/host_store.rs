@@ -1,8 +1,12 @@
-//! A store wrapper that lets one call at a time from this process reach
-//! SQLite. SQLite has a single writer anyway; without the gate, a dozen
-//! dispatchers race for it and lose with "database is locked" (WAL) or
-//! "deadlocked" (shared-cache memory), each loss costing a 200 ms back-off
-//! and a warning. Other processes on the same file still use SQLite's locks.
+//! The store as this process's runtimes see it: the real provider plus
+//! - a gate that lets one call at a time reach SQLite. SQLite has a single
+//!   writer anyway; without the gate a dozen dispatchers race for it and lose
+//!   with "database is locked" (WAL) or "deadlocked" (shared-cache memory),
+//!   each loss costing a 200 ms back-off and a warning. Other processes on the
+//!   same file still use SQLite's own locks.
+//! - the JS line behind a nondeterminism failure: duroxide detects the
+//!   mismatch after the handler ran, so the failure is annotated on its way
+//!   into history with the place of the yield that made the mismatching call.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -12,22 +16,22 @@ use duroxide::providers::{
     DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderAdmin, ProviderError,
     ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
 };
-use duroxide::{Event, ProviderRef, SystemStats};
+use duroxide::{ConfigErrorKind, ErrorDetails, Event, EventKind, ProviderRef, SystemStats};
 use tokio::sync::Mutex;
 
-pub struct SerializedStore {
+pub struct HostStore {
     inner: ProviderRef,
     gate: Mutex<()>,
 }
 
-impl SerializedStore {
+impl HostStore {
     pub fn new(inner: ProviderRef) -> Self {
         Self { inner, gate: Mutex::new(()) }
     }
 }
 
 #[async_trait]
-impl Provider for SerializedStore {
+impl Provider for HostStore {
     fn name(&self) -> &str {
         self.inner.name()
     }
@@ -56,6 +60,8 @@ impl Provider for SerializedStore {
         metadata: ExecutionMetadata,
         cancelled_activities: Vec<ScheduledActivityIdentifier>,
     ) -> Result<(), ProviderError> {
+        let (mut history_delta, mut metadata) = (history_delta, metadata);
+        annotate_nondeterminism(&mut history_delta, &mut metadata);
         let _g = self.gate.lock().await;
         self.inner
             .ack_orchestration_item(
@@ -187,5 +193,32 @@ impl Provider for SerializedStore {
     async fn get_instance_stats(&self, instance: &str) -> Result<Option<SystemStats>, ProviderError> {
         let _g = self.gate.lock().await;
         self.inner.get_instance_stats(instance).await
+    }
+}
+
+/// Appends the JS location of the last yield to a nondeterminism failure.
+fn annotate_nondeterminism(delta: &mut [Event], metadata: &mut ExecutionMetadata) {
+    for event in delta.iter_mut() {
+        let instance = event.instance_id.clone();
+        let EventKind::OrchestrationFailed {
+            details: ErrorDetails::Configuration { kind: ConfigErrorKind::Nondeterminism, message, .. },
+        } = &mut event.kind
+        else {
+            continue;
+        };
+        let Some(site) = crate::engine::orchestration::last_yield_site(&instance) else { continue };
+        let text = format!(
+            "{} (replay diverged at the yield at {site}: the code now makes a different call there than the one recorded in history)",
+            message.as_deref().unwrap_or("history does not match the code")
+        );
+        *message = Some(text);
+        if metadata.status.as_deref() == Some("Failed") {
+            metadata.output = Some(ErrorDetails::Configuration {
+                kind: ConfigErrorKind::Nondeterminism,
+                resource: String::new(),
+                message: message.clone(),
+            }
+            .display_message());
+        }
     }
 }

@@ -1,0 +1,109 @@
+// The determinism guard: while a generator step runs, APIs whose results
+// would differ on replay throw an error naming the deterministic replacement
+// and the user's file:line. Outside steps (activities, top-level code) they
+// behave normally.
+import { op_random_bytes } from "ext:core/ops";
+
+let stepping = false;
+
+/** Runs `fn` as a generator step, with the guard on. */
+export function guarded(fn) {
+  const outer = stepping;
+  stepping = true;
+  try {
+    return fn();
+  } finally {
+    stepping = outer;
+  }
+}
+
+/** The first stack frame of `error` outside the binary's own JS, as path:line:column. */
+export function userLocation(error = new Error()) {
+  const stack = error.stack ?? "";
+  for (const line of stack.split("\n").slice(1)) {
+    if (line.includes("ext:")) continue;
+    const m = line.match(/\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/);
+    if (m) return m[1].replace("file://", "");
+  }
+  return "unknown location";
+}
+
+/** An Error whose (lazily formatted) stack marks the caller's place. */
+export function captureSite() {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 6;
+  const site = new Error();
+  Error.stackTraceLimit = limit;
+  return site;
+}
+
+function refuse(what, instead) {
+  throw new Error(
+    `${what} is not allowed in an orchestration: it would give a different result when the orchestration replays; ` +
+      `use ${instead} instead (at ${userLocation()})`,
+  );
+}
+
+function wrap(fn, what, instead) {
+  const wrapped = {
+    [fn.name](...args) {
+      if (stepping) refuse(what, instead);
+      return Reflect.apply(fn, this, args);
+    },
+  }[fn.name];
+  return wrapped;
+}
+
+function randomBytes(length) {
+  return op_random_bytes(length);
+}
+
+function getRandomValues(array) {
+  if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array) {
+    throw new TypeError("crypto.getRandomValues expects an integer typed array");
+  }
+  if (array.byteLength > 65536) {
+    throw new RangeError(`crypto.getRandomValues: ${array.byteLength} bytes requested, 65536 at most`);
+  }
+  new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(randomBytes(array.byteLength));
+  return array;
+}
+
+function randomUUID() {
+  const b = randomBytes(16);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function fetchUnavailable() {
+  return Promise.reject(new TypeError("fetch is not available in this build of duroxide"));
+}
+
+/** Replaces the globals; `define` installs a global the way bootstrap does. */
+export function installGuard(define) {
+  const RealDate = globalThis.Date;
+  function Date(...args) {
+    if (!new.target) {
+      if (stepping) refuse("Date()", "yield ctx.utcNow()");
+      return RealDate();
+    }
+    if (stepping && args.length === 0) refuse("new Date()", "yield ctx.utcNow() and new Date(ms)");
+    return Reflect.construct(RealDate, args, new.target);
+  }
+  Object.setPrototypeOf(Date, RealDate);
+  Date.prototype = RealDate.prototype;
+  Date.now = wrap(RealDate.now, "Date.now()", "yield ctx.utcNow()");
+  define("Date", Date);
+
+  Math.random = wrap(Math.random, "Math.random()", "yield ctx.newGuid() or an activity");
+
+  define("crypto", Object.freeze({
+    getRandomValues: wrap(getRandomValues, "crypto.getRandomValues()", "yield ctx.newGuid() or an activity"),
+    randomUUID: wrap(randomUUID, "crypto.randomUUID()", "yield ctx.newGuid()"),
+  }));
+  define("setTimeout", wrap(globalThis.setTimeout, "setTimeout()", "yield ctx.scheduleTimer(ms)"));
+  define("setInterval", wrap(globalThis.setInterval, "setInterval()", "yield ctx.scheduleTimer(ms) in a loop"));
+  define("fetch", wrap(fetchUnavailable, "fetch()", "an activity that does the request"));
+}
