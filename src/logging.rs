@@ -9,18 +9,15 @@
 use std::fs::OpenOptions;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use tracing::{Level, Metadata};
-use tracing_subscriber::filter::{filter_fn, EnvFilter};
+use tracing_subscriber::filter::{EnvFilter, FilterFn};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Layered, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, reload, Layer, Registry};
-
-type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
-
-static HANDLE: OnceLock<reload::Handle<BoxedLayer, Registry>> = OnceLock::new();
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Format {
@@ -67,14 +64,32 @@ fn is_application_failure_report(meta: &Metadata) -> bool {
         && (meta.fields().field("outcome").is_some() || meta.fields().field("error_type").is_some())
 }
 
-fn build(settings: &Settings) -> Result<BoxedLayer, String> {
-    let explicit = std::env::var_os("RUST_LOG").is_some();
-    let env = match (&settings.level, explicit) {
-        (_, true) => EnvFilter::from_default_env(),
-        (Some(level), false) => EnvFilter::new(format!("warn,duroxide::orchestration={level},duroxide::activity={level}")),
-        (None, false) => EnvFilter::new("warn"),
-    };
-    let quiet = !explicit && settings.level.is_none();
+/// Leave out application-failure reports (only in the default configuration).
+static QUIET_APP_FAILURES: AtomicBool = AtomicBool::new(true);
+
+type Filtered = Layered<FilterFn<fn(&Metadata) -> bool>, Layered<reload::Layer<EnvFilter, Registry>, Registry>>;
+type FormatLayer = Box<dyn Layer<Filtered> + Send + Sync>;
+
+struct Handles {
+    filter: reload::Handle<EnvFilter, Registry>,
+    format: reload::Handle<FormatLayer, Filtered>,
+}
+
+static HANDLES: OnceLock<Handles> = OnceLock::new();
+
+fn keep(meta: &Metadata) -> bool {
+    !QUIET_APP_FAILURES.load(Ordering::Relaxed) || !is_application_failure_report(meta)
+}
+
+fn env_filter(settings: &Settings) -> EnvFilter {
+    match &settings.level {
+        _ if std::env::var_os("RUST_LOG").is_some() => EnvFilter::from_default_env(),
+        Some(level) => EnvFilter::new(format!("warn,duroxide::orchestration={level},duroxide::activity={level}")),
+        None => EnvFilter::new("warn"),
+    }
+}
+
+fn format_layer(settings: &Settings) -> Result<FormatLayer, String> {
     let (writer, ansi) = match &settings.file {
         Some(path) => {
             let file = OpenOptions::new()
@@ -87,30 +102,36 @@ fn build(settings: &Settings) -> Result<BoxedLayer, String> {
         None => (BoxMakeWriter::new(std::io::stderr), std::io::stderr().is_terminal()),
     };
     let base = fmt::layer().with_writer(writer).with_ansi(ansi);
-    let layer: BoxedLayer = match settings.format {
-        Format::Full => base.with_filter(env).boxed(),
-        Format::Json => base.json().with_filter(env).boxed(),
-        Format::Pretty => base.pretty().with_filter(env).boxed(),
-        Format::Compact => base.compact().with_filter(env).boxed(),
-    };
-    Ok(layer.with_filter(filter_fn(move |meta| !quiet || !is_application_failure_report(meta))).boxed())
+    Ok(match settings.format {
+        Format::Full => base.boxed(),
+        Format::Json => base.json().boxed(),
+        Format::Pretty => base.pretty().boxed(),
+        Format::Compact => base.compact().boxed(),
+    })
 }
 
 /// Installs the default subscriber (before duroxide's runtime tries its own,
 /// which then stands aside).
 pub fn init() {
-    let Ok(layer) = build(&Settings::default()) else { return };
-    let (layer, handle) = reload::Layer::new(layer);
-    if tracing_subscriber::registry().with(layer).try_init().is_ok() {
-        let _ = HANDLE.set(handle);
+    let settings = Settings::default();
+    QUIET_APP_FAILURES.store(std::env::var_os("RUST_LOG").is_none(), Ordering::Relaxed);
+    let Ok(format) = format_layer(&settings) else { return };
+    let (filter, filter_handle) = reload::Layer::new(env_filter(&settings));
+    let (format, format_handle) = reload::Layer::new(format);
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(FilterFn::new(keep as fn(&Metadata) -> bool))
+        .with(format);
+    if subscriber.try_init().is_ok() {
+        let _ = HANDLES.set(Handles { filter: filter_handle, format: format_handle });
     }
 }
 
 /// Replaces the log format, level and destination for the rest of the run.
 pub fn configure(settings: &Settings) -> Result<(), String> {
-    let layer = build(settings)?;
-    match HANDLE.get() {
-        Some(handle) => handle.reload(layer).map_err(|e| format!("cannot reconfigure logging: {e}")),
-        None => Ok(()),
-    }
+    let format = format_layer(settings)?;
+    let Some(handles) = HANDLES.get() else { return Ok(()) };
+    QUIET_APP_FAILURES.store(std::env::var_os("RUST_LOG").is_none() && settings.level.is_none(), Ordering::Relaxed);
+    handles.format.reload(format).map_err(|e| format!("cannot reconfigure logging: {e}"))?;
+    handles.filter.reload(env_filter(settings)).map_err(|e| format!("cannot reconfigure logging: {e}"))
 }

@@ -40,3 +40,41 @@ fn activity_traces_go_to_the_activity_target() {
     }
     assert!(!r.stderr.contains("orchestration-trace-marker"), "{}", r.stderr);
 }
+
+fn log_options(args: &[&str]) -> crate::support::Run {
+    let script = crate::support::fixture("log_options.js");
+    let mut all = vec!["run", script.to_str().unwrap()];
+    all.extend_from_slice(args);
+    crate::support::run(&all)
+}
+
+#[test]
+fn runtime_log_options_switch_to_json_at_info() {
+    let r = log_options(&["runtime-json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r.stderr.lines().find(|l| l.contains("orchestration-marker")).expect("trace line");
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["level"], "INFO");
+    assert_eq!(v["target"], "duroxide::orchestration");
+    assert_eq!(v["fields"]["message"], "orchestration-marker");
+    assert!(!r.stderr.contains("DEBUG"), "level info hides debug lines");
+}
+
+#[test]
+fn init_tracing_writes_to_a_log_file() {
+    let dir = crate::support::TempDir::new("logfile");
+    let file = dir.path().join("trace.log");
+    let r = log_options(&["init-file", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("INFO duroxide::orchestration: orchestration-marker"), "{text}");
+    assert!(text.contains("INFO duroxide::activity: activity-marker"), "{text}");
+    assert!(!r.stderr.contains("marker"), "traces go to the file only: {}", r.stderr);
+}
+
+#[test]
+fn unknown_log_format_is_a_clear_error() {
+    let r = log_options(&["bad-format"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: log format must be 'json', 'pretty' or 'compact', got 'xml'"), "{}", r.stderr);
+}

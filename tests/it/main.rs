@@ -5,8 +5,11 @@ mod support;
 
 mod api_client;
 mod api_context;
+mod api_more;
 mod bad_input;
+mod composition;
 mod conformance;
+mod determinism;
 mod durability;
 mod logging;
 mod runtime_options;
