@@ -8,6 +8,7 @@ import {
   op_runtime_shutdown,
   op_runtime_start,
   op_store_in_memory,
+  op_store_open_postgres,
   op_store_open_sqlite,
 } from "ext:core/ops";
 import { OrchestrationContext } from "ext:duroxide/orchestration_context.js";
@@ -17,7 +18,7 @@ import { fromJson, toJson } from "ext:duroxide/json.js";
 
 const storeOf = (provider) => {
   if (!provider || typeof provider._store !== "number") {
-    throw new TypeError("expected a provider from SqliteProvider.open() or SqliteProvider.inMemory()");
+    throw new TypeError("expected a provider from SqliteProvider.open/inMemory or PostgresProvider.connect");
   }
   return provider._store;
 };
@@ -36,14 +37,20 @@ export class SqliteProvider {
 }
 
 export class PostgresProvider {
-  static async connect(_url) {
-    throw new Error("PostgreSQL is not supported by this build yet; use SqliteProvider");
+  constructor(store) {
+    this._store = store;
+    this._type = "postgres";
   }
-  static async connectWithSchema(_url, _schema) {
-    return PostgresProvider.connect();
+  /** Schema `public`. */
+  static async connect(databaseUrl) {
+    return new PostgresProvider(await op_store_open_postgres(String(databaseUrl), null));
+  }
+  /** The schema is created if missing; two schemas on one database are isolated. */
+  static async connectWithSchema(databaseUrl, schema) {
+    return new PostgresProvider(await op_store_open_postgres(String(databaseUrl), String(schema)));
   }
   static async connectWithEntra() {
-    throw new Error("PostgreSQL with Entra ID authentication is not supported by this build");
+    throw new Error("PostgreSQL with Microsoft Entra ID authentication is not supported by this build; use connect(url) with a password");
   }
   static async connectWithSchemaAndEntra() {
     return PostgresProvider.connectWithEntra();

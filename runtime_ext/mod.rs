@@ -36,6 +36,7 @@ deno_core::extension!(
         op_random_bytes,
         op_store_open_sqlite,
         op_store_in_memory,
+        op_store_open_postgres,
         op_client,
         op_runtime_create,
         op_runtime_register,
@@ -207,6 +208,12 @@ fn op_cjs_compile<'s>(
 #[op2(async)]
 async fn op_store_open_sqlite(#[string] path: String) -> Result<u32, JsErrorBox> {
     let store = stores::open_sqlite(&path).await.map_err(err)?;
+    Ok(stores::add(store))
+}
+
+#[op2(async)]
+async fn op_store_open_postgres(#[string] url: String, #[string] schema: Option<String>) -> Result<u32, JsErrorBox> {
+    let store = stores::open_postgres(&url, schema.as_deref()).await.map_err(err)?;
     Ok(stores::add(store))
 }
 

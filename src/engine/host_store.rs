@@ -17,16 +17,28 @@ use duroxide::providers::{
     ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
 };
 use duroxide::{ConfigErrorKind, ErrorDetails, Event, EventKind, ProviderRef, SystemStats};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 pub struct HostStore {
     inner: ProviderRef,
-    gate: Mutex<()>,
+    /// Some for SQLite; PostgreSQL handles concurrent writers itself.
+    gate: Option<Mutex<()>>,
 }
 
 impl HostStore {
-    pub fn new(inner: ProviderRef) -> Self {
-        Self { inner, gate: Mutex::new(()) }
+    pub fn serialized(inner: ProviderRef) -> Self {
+        Self { inner, gate: Some(Mutex::new(())) }
+    }
+
+    pub fn concurrent(inner: ProviderRef) -> Self {
+        Self { inner, gate: None }
+    }
+
+    async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
     }
 }
 
@@ -46,7 +58,7 @@ impl Provider for HostStore {
         poll_timeout: Duration,
         filter: Option<&DispatcherCapabilityFilter>,
     ) -> Result<Option<(OrchestrationItem, String, u32)>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter).await
     }
 
@@ -62,7 +74,7 @@ impl Provider for HostStore {
     ) -> Result<(), ProviderError> {
         let (mut history_delta, mut metadata) = (history_delta, metadata);
         annotate_nondeterminism(&mut history_delta, &mut metadata);
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner
             .ack_orchestration_item(
                 lock_token,
@@ -82,17 +94,17 @@ impl Provider for HostStore {
         delay: Option<Duration>,
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await
     }
 
     async fn read(&self, instance: &str) -> Result<Vec<Event>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.read(instance).await
     }
 
     async fn read_with_execution(&self, instance: &str, execution_id: u64) -> Result<Vec<Event>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.read_with_execution(instance, execution_id).await
     }
 
@@ -102,12 +114,12 @@ impl Provider for HostStore {
         execution_id: u64,
         new_events: Vec<Event>,
     ) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.append_with_execution(instance, execution_id, new_events).await
     }
 
     async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.enqueue_for_worker(item).await
     }
 
@@ -118,17 +130,17 @@ impl Provider for HostStore {
         session: Option<&SessionFetchConfig>,
         tag_filter: &TagFilter,
     ) -> Result<Option<(WorkItem, String, u32)>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter).await
     }
 
     async fn ack_work_item(&self, token: &str, completion: Option<WorkItem>) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.ack_work_item(token, completion).await
     }
 
     async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.renew_work_item_lock(token, extend_for).await
     }
 
@@ -138,12 +150,12 @@ impl Provider for HostStore {
         extend_for: Duration,
         idle_timeout: Duration,
     ) -> Result<usize, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.renew_session_lock(owner_ids, extend_for, idle_timeout).await
     }
 
     async fn cleanup_orphaned_sessions(&self, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.cleanup_orphaned_sessions(idle_timeout).await
     }
 
@@ -153,17 +165,17 @@ impl Provider for HostStore {
         delay: Option<Duration>,
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.abandon_work_item(token, delay, ignore_attempt).await
     }
 
     async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.renew_orchestration_item_lock(token, extend_for).await
     }
 
     async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.enqueue_for_orchestrator(item, delay).await
     }
 
@@ -176,22 +188,22 @@ impl Provider for HostStore {
         instance: &str,
         last_seen_version: u64,
     ) -> Result<Option<(Option<String>, u64)>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.get_custom_status(instance, last_seen_version).await
     }
 
     async fn get_kv_value(&self, instance: &str, key: &str) -> Result<Option<String>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.get_kv_value(instance, key).await
     }
 
     async fn get_kv_all_values(&self, instance: &str) -> Result<HashMap<String, String>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.get_kv_all_values(instance).await
     }
 
     async fn get_instance_stats(&self, instance: &str) -> Result<Option<SystemStats>, ProviderError> {
-        let _g = self.gate.lock().await;
+        let _g = self.enter().await;
         self.inner.get_instance_stats(instance).await
     }
 }

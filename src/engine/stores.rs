@@ -68,7 +68,7 @@ pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
     let provider = SqliteProvider::new(&format!("sqlite:{}", path.display()), None)
         .await
         .map_err(|e| fail(e.to_string()))?;
-    Ok(Arc::new(HostStore::new(Arc::new(provider))))
+    Ok(Arc::new(HostStore::serialized(Arc::new(provider))))
 }
 
 /// Each in-memory store is its own database (duroxide's own helper shares one
@@ -79,7 +79,58 @@ pub async fn open_in_memory() -> Result<ProviderRef, String> {
     let provider = SqliteProvider::new(&url, None)
         .await
         .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
-    Ok(Arc::new(HostStore::new(Arc::new(provider))))
+    Ok(Arc::new(HostStore::serialized(Arc::new(provider))))
+}
+
+/// How long connecting to PostgreSQL may take before we give up.
+const PG_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The URL as it may be shown: the password replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    if let Ok(mut url) = deno_core::url::Url::parse(raw) {
+        if url.password().is_none() {
+            return url.to_string();
+        }
+        // Refused for URLs without a host; those are redacted as text below.
+        if url.set_password(Some("***")).is_ok() {
+            return url.to_string();
+        }
+    }
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***@{}", &raw[..scheme_end], &raw[at + 1..]),
+        _ => raw.to_string(),
+    }
+}
+
+pub fn check_postgres_url(raw: &str) -> Result<(), String> {
+    let shown = redact_url(raw);
+    let url = deno_core::url::Url::parse(raw).map_err(|e| format!("invalid PostgreSQL URL '{shown}': {e}"))?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        return Err(format!("invalid PostgreSQL URL '{shown}': it must start with postgres:// or postgresql://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("invalid PostgreSQL URL '{shown}': it names no host"));
+    }
+    Ok(())
+}
+
+pub async fn open_postgres(raw: &str, schema: Option<&str>) -> Result<ProviderRef, String> {
+    check_postgres_url(raw)?;
+    let shown = redact_url(raw);
+    let password = deno_core::url::Url::parse(raw).ok().and_then(|u| u.password().map(String::from));
+    let connect = duroxide_pg::PostgresProvider::new_with_schema(raw, schema);
+    let provider = match tokio::time::timeout(PG_CONNECT_TIMEOUT, connect).await {
+        Err(_) => return Err(format!("cannot connect to PostgreSQL at {shown}: no answer within {} s", PG_CONNECT_TIMEOUT.as_secs())),
+        Ok(Err(e)) => {
+            let mut why = format!("{e:#}");
+            if let Some(p) = password.filter(|p| !p.is_empty()) {
+                why = why.replace(&p, "***");
+            }
+            return Err(format!("cannot connect to PostgreSQL at {shown}: {why}"));
+        }
+        Ok(Ok(p)) => p,
+    };
+    Ok(Arc::new(HostStore::concurrent(Arc::new(provider))))
 }
 
 #[cfg(test)]
@@ -93,5 +144,16 @@ mod tests {
         assert_eq!(parse_sqlite_location("plain.db").unwrap(), SqliteTarget::File("plain.db".into()));
         assert_eq!(parse_sqlite_location("sqlite::memory:").unwrap(), SqliteTarget::Memory);
         assert!(parse_sqlite_location("sqlite:").is_err());
+    }
+
+    #[test]
+    fn postgres_urls_are_shown_without_password() {
+        assert_eq!(redact_url("postgres://u:secret@db:5432/app"), "postgres://u:***@db:5432/app");
+        assert_eq!(redact_url("postgres://u@db/app"), "postgres://u@db/app");
+        assert_eq!(redact_url("postgres://u:se cret@db/app"), "postgres://u:***@db/app");
+        assert_eq!(redact_url("postgres://u:pw@[bad/app"), "postgres://***@[bad/app");
+        assert!(check_postgres_url("mysql://u:p@h/db").unwrap_err().contains("must start with postgres://"));
+        assert!(check_postgres_url("postgres://u:pw@/db").unwrap_err().starts_with("invalid PostgreSQL URL 'postgres://***@/db'"));
+        assert!(check_postgres_url("postgres://u:pw@db:5432/app").is_ok());
     }
 }

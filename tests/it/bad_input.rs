@@ -1,6 +1,6 @@
 //! Every user mistake is one clear line and a non-zero exit (issue 2, item 7).
 
-use crate::support::{fixture, run, TempDir};
+use crate::support::{fixture, run, run_in, TempDir};
 
 fn assert_no_panic(stderr: &str) {
     assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "Rust panic leaked:\n{stderr}");
@@ -73,29 +73,6 @@ fn async_generator_orchestration_is_rejected_at_registration() {
 }
 
 #[test]
-fn yielding_a_non_descriptor_fails_the_orchestration_naming_it() {
-    let r = crate::support::scenario("yields-promise");
-    assert_eq!(r["status"], "Failed");
-    assert!(
-        r["error"].as_str().unwrap().starts_with("TypeError: orchestration 'YieldsPromise' yielded a Promise, which is not a durable task"),
-        "{r}"
-    );
-}
-
-#[test]
-fn values_json_cannot_carry_fail_with_a_clear_message() {
-    let r = run(&["run", fixture("unserializable.js").to_str().unwrap()]);
-    assert_no_panic(&r.stderr);
-    let lines: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines[0]["error"], "the return value of orchestration 'ReturnsBigInt' cannot be stored as JSON: Do not know how to serialize a BigInt");
-    assert!(lines[1]["error"].as_str().unwrap().contains("the result of activity 'BigActivity' cannot be stored as JSON: Do not know how to serialize a BigInt"));
-    assert!(lines[2]["error"].as_str().unwrap().starts_with("TypeError: input of activity 'BigActivity' cannot be stored as JSON: Converting circular structure to JSON"));
-    // Passing a cycle to the client rejects; unhandled, it ends the script.
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: orchestration input cannot be stored as JSON: Converting circular structure to JSON"), "{}", r.stderr);
-}
-
-#[test]
 fn unwritable_sqlite_path_is_one_clear_error() {
     let src = format!("{SETUP}SqliteProvider.open('sqlite:/etc/hostname/nested/app.db');\n");
     let (_dir, r) = run_source("unwritable.js", &src);
@@ -120,4 +97,82 @@ fn unknown_verb_is_a_usage_error() {
     let r = run(&["frobnicate"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unrecognized subcommand 'frobnicate'"), "{}", r.stderr);
+}
+
+store_tests! {
+    fn yielding_a_non_descriptor_fails_the_orchestration_naming_it(store) {
+        let r = crate::support::scenario(store, "yields-promise");
+        assert_eq!(r["status"], "Failed");
+        assert!(
+            r["error"].as_str().unwrap().starts_with("TypeError: orchestration 'YieldsPromise' yielded a Promise, which is not a durable task"),
+            "{r}"
+        );
+    }
+
+    fn values_json_cannot_carry_fail_with_a_clear_message(store) {
+        let r = run_in(store, &["run", fixture("unserializable.js").to_str().unwrap()]);
+        assert_no_panic(&r.stderr);
+        let lines: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["error"], "the return value of orchestration 'ReturnsBigInt' cannot be stored as JSON: Do not know how to serialize a BigInt");
+        assert!(lines[1]["error"].as_str().unwrap().contains("the result of activity 'BigActivity' cannot be stored as JSON: Do not know how to serialize a BigInt"));
+        assert!(lines[2]["error"].as_str().unwrap().starts_with("TypeError: input of activity 'BigActivity' cannot be stored as JSON: Converting circular structure to JSON"));
+        // Passing a cycle to the client rejects; unhandled, it ends the script.
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: orchestration input cannot be stored as JSON: Converting circular structure to JSON"), "{}", r.stderr);
+    }
+}
+
+fn pg_connect(url: &str) -> crate::support::Run {
+    let dir = TempDir::new("pg");
+    let file = dir.write("connect.js", "const { PostgresProvider } = require('duroxide');\nPostgresProvider.connect(process.argv[2]);\n");
+    let r = run(&["run", file.to_str().unwrap(), url]);
+    assert_no_panic(&r.stderr);
+    r
+}
+
+#[test]
+fn unreachable_postgres_fails_fast_naming_the_url_without_password() {
+    let r = pg_connect("postgres://app:s3cret@127.0.0.1:1/orders");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: Uncaught (in promise) Error: cannot connect to PostgreSQL at postgres://app:***@127.0.0.1:1/orders: "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret"), "password leaked: {}", r.stderr);
+}
+
+#[test]
+fn malformed_postgres_url_is_one_clear_line() {
+    let r = pg_connect("postgres://app:s3cret@/orders");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: Uncaught (in promise) Error: invalid PostgreSQL URL 'postgres://***@/orders': empty host"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret"), "password leaked: {}", r.stderr);
+}
+
+#[test]
+fn wrong_postgres_password_is_reported_without_the_password() {
+    let Some(crate::support::Store::Postgres { url, .. }) = crate::support::Store::postgres("wrong_postgres_password") else {
+        return;
+    };
+    let mut parsed = url_parts(&url);
+    parsed.1 = "not-the-password".into();
+    let wrong = format!("postgres://{}:{}@{}", parsed.0, parsed.1, parsed.2);
+    let r = pg_connect(&wrong);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("password authentication failed"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("postgres://{}:***@", parsed.0)), "{}", r.stderr);
+    assert!(!r.stderr.contains("not-the-password"), "password leaked: {}", r.stderr);
+}
+
+/// (user, password, rest) of `postgres://user:password@rest`.
+fn url_parts(url: &str) -> (String, String, String) {
+    let rest = url.split_once("://").unwrap().1;
+    let (auth, host) = rest.split_once('@').unwrap();
+    let (user, password) = auth.split_once(':').unwrap();
+    (user.into(), password.into(), host.into())
 }

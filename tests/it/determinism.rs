@@ -1,15 +1,13 @@
 //! The determinism guard and nondeterminism reports (issue 3, item 6).
 
-use crate::support::{fixture, run, TempDir};
+use crate::support::{fixture, run_in, scenario_of, Store, TempDir};
 
-fn guard() -> serde_json::Value {
-    let r = run(&["run", fixture("guard.js").to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r.json()
+fn guard(store: &Store) -> serde_json::Value {
+    scenario_of(store, "guard.js", &[])
 }
 
-fn refused(global: &str, replacement: &str, line: u32) {
-    let v = guard();
+fn refused(store: &Store, global: &str, replacement: &str, line: u32) {
+    let v = guard(store);
     let message = v["inOrchestration"][global].as_str().unwrap().to_string();
     let expected = format!(
         "Error: {global}() is not allowed in an orchestration: it would give a different result when the orchestration replays; use {replacement} instead (at {}:{line}:",
@@ -18,77 +16,69 @@ fn refused(global: &str, replacement: &str, line: u32) {
     assert!(message.starts_with(&expected), "{message}\nexpected to start with\n{expected}");
 }
 
-#[test]
-fn date_now_is_refused_in_orchestrations() {
-    refused("Date.now", "yield ctx.utcNow()", 6);
-}
+store_tests! {
+    fn date_now_is_refused_in_orchestrations(store) {
+        refused(store, "Date.now", "yield ctx.utcNow()", 7);
+    }
 
-#[test]
-fn new_date_without_arguments_is_refused() {
-    let v = guard();
-    let message = v["inOrchestration"]["new Date"].as_str().unwrap();
-    assert!(message.starts_with("Error: new Date() is not allowed in an orchestration"), "{message}");
-    assert!(message.contains("use yield ctx.utcNow() and new Date(ms) instead"), "{message}");
-    assert!(message.contains(&format!("{}:7:", fixture("guard.js").display())), "{message}");
-    assert_eq!(v["dateOfMs"], true, "new Date(ms) stays allowed");
-}
+    fn new_date_without_arguments_is_refused(store) {
+        let v = guard(store);
+        let message = v["inOrchestration"]["new Date"].as_str().unwrap();
+        assert!(message.starts_with("Error: new Date() is not allowed in an orchestration"), "{message}");
+        assert!(message.contains("use yield ctx.utcNow() and new Date(ms) instead"), "{message}");
+        assert!(message.contains(&format!("{}:8:", fixture("guard.js").display())), "{message}");
+        assert_eq!(v["dateOfMs"], true, "new Date(ms) stays allowed");
+    }
 
-#[test]
-fn math_random_is_refused() {
-    refused("Math.random", "yield ctx.newGuid() or an activity", 8);
-}
+    fn math_random_is_refused(store) {
+        refused(store, "Math.random", "yield ctx.newGuid() or an activity", 9);
+    }
 
-#[test]
-fn crypto_get_random_values_is_refused() {
-    refused("crypto.getRandomValues", "yield ctx.newGuid() or an activity", 9);
-}
+    fn crypto_get_random_values_is_refused(store) {
+        refused(store, "crypto.getRandomValues", "yield ctx.newGuid() or an activity", 10);
+    }
 
-#[test]
-fn crypto_random_uuid_is_refused() {
-    refused("crypto.randomUUID", "yield ctx.newGuid()", 10);
-}
+    fn crypto_random_uuid_is_refused(store) {
+        refused(store, "crypto.randomUUID", "yield ctx.newGuid()", 11);
+    }
 
-#[test]
-fn set_timeout_is_refused() {
-    refused("setTimeout", "yield ctx.scheduleTimer(ms)", 11);
-}
+    fn set_timeout_is_refused(store) {
+        refused(store, "setTimeout", "yield ctx.scheduleTimer(ms)", 12);
+    }
 
-#[test]
-fn set_interval_is_refused() {
-    refused("setInterval", "yield ctx.scheduleTimer(ms) in a loop", 12);
-}
+    fn set_interval_is_refused(store) {
+        refused(store, "setInterval", "yield ctx.scheduleTimer(ms) in a loop", 13);
+    }
 
-#[test]
-fn fetch_is_refused() {
-    refused("fetch", "an activity that does the request", 13);
-}
+    fn fetch_is_refused(store) {
+        refused(store, "fetch", "an activity that does the request", 14);
+    }
 
-#[test]
-fn guarded_globals_work_in_activities_and_top_level_code() {
-    let v = guard();
-    assert_eq!(v["inActivity"], serde_json::json!({"now": "number", "random": "number", "uuid": 36, "bytes": 8}));
-    assert_eq!(
-        v["topLevel"],
-        serde_json::json!({"now": "number", "date": true, "random": "number", "uuid": 36, "dateOfMs": "1970-01-01T00:00:00.000Z"})
-    );
-}
+    fn guarded_globals_work_in_activities_and_top_level_code(store) {
+        let v = guard(store);
+        assert_eq!(v["inActivity"], serde_json::json!({"now": "number", "random": "number", "uuid": 36, "bytes": 8}));
+        assert_eq!(
+            v["topLevel"],
+            serde_json::json!({"now": "number", "date": true, "random": "number", "uuid": 36, "dateOfMs": "1970-01-01T00:00:00.000Z"})
+        );
+    }
 
-#[test]
-fn nondeterminism_failure_names_the_diverging_yield() {
-    let dir = TempDir::new("nondet");
-    let db = dir.path().join("nd.db");
-    let script = fixture("nondeterminism.js");
-    let before = run(&["run", script.to_str().unwrap(), db.to_str().unwrap(), "before"]);
-    assert_eq!(before.stdout.trim(), "waiting", "{}", before.stderr);
-    let after = run(&["run", script.to_str().unwrap(), db.to_str().unwrap(), "after"]);
-    assert_eq!(after.code, 0, "{}", after.stderr);
-    let status = after.json();
-    assert_eq!(status["status"], "Failed");
-    let error = status["error"].as_str().unwrap();
-    assert!(error.starts_with("nondeterministic: schedule mismatch"), "{error}");
-    // Line 12 is `yield ctx.scheduleActivity('B')` in the changed generator.
-    assert!(
-        error.contains(&format!("replay diverged at the yield at {}:12:", script.display())),
-        "{error}"
-    );
+    fn nondeterminism_failure_names_the_diverging_yield(store) {
+        let dir = TempDir::new("nondet");
+        let db = dir.path().join("nd.db");
+        let script = fixture("nondeterminism.js");
+        let before = run_in(store, &["run", script.to_str().unwrap(), db.to_str().unwrap(), "before"]);
+        assert_eq!(before.stdout.trim(), "waiting", "{}", before.stderr);
+        let after = run_in(store, &["run", script.to_str().unwrap(), db.to_str().unwrap(), "after"]);
+        assert_eq!(after.code, 0, "{}", after.stderr);
+        let status = after.json();
+        assert_eq!(status["status"], "Failed");
+        let error = status["error"].as_str().unwrap();
+        assert!(error.starts_with("nondeterministic: schedule mismatch"), "{error}");
+        // Line 13 is `yield ctx.scheduleActivity('B')` in the changed generator.
+        assert!(
+            error.contains(&format!("replay diverged at the yield at {}:13:", script.display())),
+            "{error}"
+        );
+    }
 }

@@ -1,9 +1,10 @@
 //! Tracing through `tracing` with RUST_LOG (issue 2, item 5).
 
-use crate::support::{command, fixture, run_cmd};
+use crate::support::{command, fixture, run_cmd, run_in, Store};
 
-fn traced(rust_log: Option<&str>) -> crate::support::Run {
+fn traced(store: &Store, rust_log: Option<&str>) -> crate::support::Run {
     let mut cmd = command(&["run", fixture("api.js").to_str().unwrap(), "traced"]);
+    store.apply(&mut cmd);
     if let Some(filter) = rust_log {
         cmd.env("RUST_LOG", filter);
     }
@@ -12,69 +13,66 @@ fn traced(rust_log: Option<&str>) -> crate::support::Run {
     r
 }
 
-#[test]
-fn without_rust_log_only_warnings_and_errors_are_printed() {
-    let r = traced(None);
-    assert_eq!(r.stdout.trim(), r#"{"status":"Completed","output":"ok","customStatusVersion":0}"#);
-    assert!(!r.stderr.contains("INFO"), "{}", r.stderr);
-    assert!(!r.stderr.contains("trace-marker"), "{}", r.stderr);
-}
-
-#[test]
-fn orchestration_traces_go_to_their_target_and_are_silent_on_replay() {
-    let r = traced(Some("duroxide::orchestration=info"));
-    // The orchestration runs three turns; the trace is emitted on the first only.
-    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains("orchestration-trace-marker")).collect();
-    assert_eq!(lines.len(), 1, "{}", r.stderr);
-    assert!(lines[0].contains("INFO duroxide::orchestration"), "{}", lines[0]);
-    assert!(!r.stderr.contains("activity-trace-marker"), "{}", r.stderr);
-}
-
-#[test]
-fn activity_traces_go_to_the_activity_target() {
-    let r = traced(Some("duroxide::activity=info"));
-    for n in [1, 2] {
-        let marker = format!("activity-trace-marker {n}");
-        let line = r.stderr.lines().find(|l| l.contains(&marker)).unwrap_or_else(|| panic!("no {marker}:\n{}", r.stderr));
-        assert!(line.contains("INFO duroxide::activity"), "{line}");
-    }
-    assert!(!r.stderr.contains("orchestration-trace-marker"), "{}", r.stderr);
-}
-
-fn log_options(args: &[&str]) -> crate::support::Run {
-    let script = crate::support::fixture("log_options.js");
+fn log_options(store: &Store, args: &[&str]) -> crate::support::Run {
+    let script = fixture("log_options.js");
     let mut all = vec!["run", script.to_str().unwrap()];
     all.extend_from_slice(args);
-    crate::support::run(&all)
+    run_in(store, &all)
 }
 
-#[test]
-fn runtime_log_options_switch_to_json_at_info() {
-    let r = log_options(&["runtime-json"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let line = r.stderr.lines().find(|l| l.contains("orchestration-marker")).expect("trace line");
-    let v: serde_json::Value = serde_json::from_str(line).unwrap();
-    assert_eq!(v["level"], "INFO");
-    assert_eq!(v["target"], "duroxide::orchestration");
-    assert_eq!(v["fields"]["message"], "orchestration-marker");
-    assert!(!r.stderr.contains("DEBUG"), "level info hides debug lines");
-}
+store_tests! {
+    fn without_rust_log_only_warnings_and_errors_are_printed(store) {
+        let r = traced(store, None);
+        assert_eq!(r.stdout.trim(), r#"{"status":"Completed","output":"ok","customStatusVersion":0}"#);
+        assert!(!r.stderr.contains("INFO"), "{}", r.stderr);
+        assert!(!r.stderr.contains("trace-marker"), "{}", r.stderr);
+    }
 
-#[test]
-fn init_tracing_writes_to_a_log_file() {
-    let dir = crate::support::TempDir::new("logfile");
-    let file = dir.path().join("trace.log");
-    let r = log_options(&["init-file", file.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("INFO duroxide::orchestration: orchestration-marker"), "{text}");
-    assert!(text.contains("INFO duroxide::activity: activity-marker"), "{text}");
-    assert!(!r.stderr.contains("marker"), "traces go to the file only: {}", r.stderr);
-}
+    fn orchestration_traces_go_to_their_target_and_are_silent_on_replay(store) {
+        let r = traced(store, Some("duroxide::orchestration=info"));
+        // The orchestration runs three turns; the trace is emitted on the first only.
+        let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains("orchestration-trace-marker")).collect();
+        assert_eq!(lines.len(), 1, "{}", r.stderr);
+        assert!(lines[0].contains("INFO duroxide::orchestration"), "{}", lines[0]);
+        assert!(!r.stderr.contains("activity-trace-marker"), "{}", r.stderr);
+    }
 
-#[test]
-fn unknown_log_format_is_a_clear_error() {
-    let r = log_options(&["bad-format"]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: log format must be 'json', 'pretty' or 'compact', got 'xml'"), "{}", r.stderr);
+    fn activity_traces_go_to_the_activity_target(store) {
+        let r = traced(store, Some("duroxide::activity=info"));
+        for n in [1, 2] {
+            let marker = format!("activity-trace-marker {n}");
+            let line = r.stderr.lines().find(|l| l.contains(&marker)).unwrap_or_else(|| panic!("no {marker}:\n{}", r.stderr));
+            assert!(line.contains("INFO duroxide::activity"), "{line}");
+        }
+        assert!(!r.stderr.contains("orchestration-trace-marker"), "{}", r.stderr);
+    }
+
+
+    fn runtime_log_options_switch_to_json_at_info(store) {
+        let r = log_options(store, &["runtime-json"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let line = r.stderr.lines().find(|l| l.contains("orchestration-marker")).expect("trace line");
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["level"], "INFO");
+        assert_eq!(v["target"], "duroxide::orchestration");
+        assert_eq!(v["fields"]["message"], "orchestration-marker");
+        assert!(!r.stderr.contains("DEBUG"), "level info hides debug lines");
+    }
+
+    fn init_tracing_writes_to_a_log_file(store) {
+        let dir = crate::support::TempDir::new("logfile");
+        let file = dir.path().join("trace.log");
+        let r = log_options(store, &["init-file", file.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("INFO duroxide::orchestration: orchestration-marker"), "{text}");
+        assert!(text.contains("INFO duroxide::activity: activity-marker"), "{text}");
+        assert!(!r.stderr.contains("marker"), "traces go to the file only: {}", r.stderr);
+    }
+
+    fn unknown_log_format_is_a_clear_error(store) {
+        let r = log_options(store, &["bad-format"]);
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.starts_with("error: Uncaught (in promise) TypeError: log format must be 'json', 'pretty' or 'compact', got 'xml'"), "{}", r.stderr);
+    }
 }

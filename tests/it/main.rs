@@ -1,6 +1,27 @@
 //! Integration tests: each runs the built `duroxide` binary on JS fixtures
 //! and asserts on output, statuses, error text and exit codes.
 
+/// Each test inside runs twice: as `sqlite::NAME` and as `postgres::NAME`
+/// (skipped, visibly, without DUROXIDE_TEST_PG_URL).
+macro_rules! store_tests {
+    ($(fn $name:ident($store:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() { let $store = &crate::support::Store::Sqlite; $body })*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let Some(store) = crate::support::Store::postgres(concat!(module_path!(), "::", stringify!($name))) else { return };
+                let $store = &store;
+                $body
+            })*
+        }
+    };
+}
+
 mod support;
 
 mod api_client;
@@ -13,4 +34,5 @@ mod determinism;
 mod durability;
 mod logging;
 mod runtime_options;
+mod scale_out;
 mod script_env;

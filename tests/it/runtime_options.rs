@@ -2,40 +2,10 @@
 
 use serde_json::json;
 
-use crate::support::{fixture, run, TempDir};
+use crate::support::{run, scenario_of, Store, TempDir};
 
-fn concurrency(options: &str) -> serde_json::Value {
-    let r = run(&["run", fixture("concurrency.js").to_str().unwrap(), options]);
-    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
-    r.json()
-}
-
-#[test]
-fn worker_concurrency_caps_parallel_activities() {
-    assert_eq!(concurrency(r#"{"workerConcurrency": 2}"#), json!({"status": "Completed", "most": 2}));
-}
-
-#[test]
-fn default_worker_concurrency_runs_activities_in_parallel() {
-    let most = concurrency("{}")["most"].as_i64().unwrap();
-    assert!(most > 2, "6 parallel activities with 8 workers ran at most {most} at once");
-}
-
-#[test]
-fn orchestration_concurrency_zero_makes_a_worker_only_runtime() {
-    let r = run(&["run", fixture("worker_only.js").to_str().unwrap()]);
-    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
-    assert_eq!(r.json(), json!({"before": "NotFound", "after": "Completed", "output": "hi"}));
-}
-
-#[test]
-fn shutdown_waits_for_in_flight_work_then_returns() {
-    let r = run(&["run", fixture("shutdown_drains.js").to_str().unwrap()]);
-    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
-    assert_eq!(
-        r.json(),
-        json!({"events": ["activity started", "activity finished", "shutdown returned"], "underDefaultTimeout": true})
-    );
+fn concurrency(store: &Store, options: &str) -> serde_json::Value {
+    scenario_of(store, "concurrency.js", &[options])
 }
 
 #[test]
@@ -52,4 +22,26 @@ fn invalid_runtime_option_is_a_clear_error() {
         "{}",
         r.stderr
     );
+}
+
+store_tests! {
+    fn worker_concurrency_caps_parallel_activities(store) {
+        assert_eq!(concurrency(store, r#"{"workerConcurrency": 2}"#), json!({"status": "Completed", "most": 2}));
+    }
+
+    fn default_worker_concurrency_runs_activities_in_parallel(store) {
+        let most = concurrency(store, "{}")["most"].as_i64().unwrap();
+        assert!(most > 2, "6 parallel activities with 8 workers ran at most {most} at once");
+    }
+
+    fn orchestration_concurrency_zero_makes_a_worker_only_runtime(store) {
+        assert_eq!(scenario_of(store, "worker_only.js", &[]), json!({"before": "NotFound", "after": "Completed", "output": "hi"}));
+    }
+
+    fn shutdown_waits_for_in_flight_work_then_returns(store) {
+        assert_eq!(
+            scenario_of(store, "shutdown_drains.js", &[]),
+            json!({"events": ["activity started", "activity finished", "shutdown returned"], "underDefaultTimeout": true})
+        );
+    }
 }

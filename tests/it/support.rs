@@ -99,9 +99,57 @@ pub fn run(args: &[&str]) -> Run {
     run_cmd(command(args))
 }
 
-/// `duroxide run tests/fixtures/api.js <scenario>`, expected to succeed.
-pub fn scenario(name: &str) -> serde_json::Value {
-    let r = run(&["run", fixture("api.js").to_str().unwrap(), name]);
-    assert_eq!(r.code, 0, "scenario {name} failed:\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+/// Which store a store test runs against; fixtures read it through
+/// tests/fixtures/lib/store.js.
+pub enum Store {
+    Sqlite,
+    Postgres { url: String, schema: String },
+}
+
+impl Store {
+    /// The PostgreSQL store of one test (its own schema), or None, reported
+    /// as skipped, when DUROXIDE_TEST_PG_URL is not set.
+    pub fn postgres(test: &str) -> Option<Store> {
+        match std::env::var("DUROXIDE_TEST_PG_URL") {
+            Ok(url) if !url.is_empty() => {
+                static N: AtomicU32 = AtomicU32::new(0);
+                let short: String = test.rsplit("::").next().unwrap_or(test).chars().take(40).collect();
+                let schema = format!("t{}_{}_{short}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+                Some(Store::Postgres { url, schema })
+            }
+            _ => {
+                // Written past libtest's capture so the skip shows in the output.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "SKIPPED {test}: DUROXIDE_TEST_PG_URL is not set");
+                None
+            }
+        }
+    }
+
+    pub fn apply(&self, cmd: &mut Command) {
+        if let Store::Postgres { url, schema } = self {
+            cmd.env("DUROXIDE_TEST_STORE", url).env("DUROXIDE_TEST_SCHEMA", schema);
+        }
+    }
+}
+
+pub fn run_in(store: &Store, args: &[&str]) -> Run {
+    let mut cmd = command(args);
+    store.apply(&mut cmd);
+    run_cmd(cmd)
+}
+
+/// Runs a fixture scenario (`duroxide run tests/fixtures/<file> <scenario> [options]`), expected to succeed.
+pub fn scenario_of(store: &Store, file: &str, args: &[&str]) -> serde_json::Value {
+    let script = fixture(file);
+    let mut all = vec!["run", script.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let r = run_in(store, &all);
+    assert_eq!(r.code, 0, "{file} {args:?} failed:\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     r.json()
+}
+
+/// `duroxide run tests/fixtures/api.js <scenario>`.
+pub fn scenario(store: &Store, name: &str) -> serde_json::Value {
+    scenario_of(store, "api.js", &[name])
 }

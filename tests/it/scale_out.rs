@@ -1,0 +1,112 @@
+//! Several processes on one store (issue 4, items 4 and 5).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{command, fixture, repo, run_in, scenario_of, Store, TempDir};
+
+/// Child processes killed when the test ends, however it ends.
+struct Workers(Vec<Child>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn spawn_worker(store: &Store, db: &str, node: &str) -> Child {
+    let script = fixture("scale.js");
+    let mut cmd = command(&["run", script.to_str().unwrap(), "worker", db, node]);
+    store.apply(&mut cmd);
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), "ready", "worker {node} did not start");
+    child
+}
+
+fn scale(store: &Store, args: &[&str]) -> String {
+    let script = fixture("scale.js");
+    let mut all = vec!["run", script.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let r = run_in(store, &all);
+    assert_eq!(r.code, 0, "scale.js {args:?}: {}", r.stderr);
+    r.stdout.trim().to_string()
+}
+
+fn wait_for_progress(store: &Store, db: &str, count: &str, at_least: u32) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scale(store, &["progress", db, count]).parse::<u32>().unwrap() < at_least {
+        assert!(Instant::now() < deadline, "fewer than {at_least} instances completed within 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+store_tests! {
+    fn two_workers_share_the_work_and_one_finishes_after_the_other_is_killed(store) {
+        let dir = TempDir::new("scale");
+        let db = dir.path().join("scale.db");
+        let db = db.to_str().unwrap();
+        let mut workers = Workers(vec![spawn_worker(store, db, "a"), spawn_worker(store, db, "b")]);
+        assert_eq!(scale(store, &["start", db, "200"]), "started");
+        wait_for_progress(store, db, "200", 60);
+        let b = &mut workers.0[1];
+        b.kill().unwrap(); // SIGKILL in the middle of the work
+        b.wait().unwrap();
+        let summary = scenario_of(store, "scale.js", &["wait", db, "200"]);
+        assert_eq!(summary["completed"], 200, "{summary}");
+        assert_eq!(summary["correct"], true, "{summary}");
+        let (a, b) = (summary["nodes"]["a"].as_u64().unwrap_or(0), summary["nodes"]["b"].as_u64().unwrap_or(0));
+        assert!(a > 0 && b > 0, "both workers must have completed some instances: {summary}");
+        assert_eq!(a + b, 200);
+    }
+}
+
+/// A second PostgreSQL server of the test's own, stopped when the test ends.
+struct OwnServer {
+    env: Vec<(&'static str, String)>,
+}
+
+impl OwnServer {
+    fn command(&self, verb: &str) -> Command {
+        let mut cmd = Command::new(repo().join("scripts/pg-test-server.sh"));
+        cmd.arg(verb).envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
+        cmd
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.command("stop").output();
+    }
+}
+
+#[test]
+fn postgres_worker_survives_the_server_going_away_and_coming_back() {
+    if Store::postgres("postgres_worker_survives_the_server_going_away_and_coming_back").is_none() {
+        return;
+    }
+    let server = OwnServer {
+        env: vec![
+            ("DUROXIDE_PG_PORT", "55439".to_string()),
+            ("DUROXIDE_PG_DIR", format!("/tmp/duroxide-pg-restart-{}", std::process::id())),
+        ],
+    };
+    let started = server.command("start").output().unwrap();
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
+    let store = Store::Postgres { url, schema: "restart".into() };
+    let _workers = Workers(vec![spawn_worker(&store, "-", "a")]);
+    assert_eq!(scale(&store, &["start", "-", "40"]), "started");
+    wait_for_progress(&store, "-", "40", 5);
+    assert!(server.command("pause").status().unwrap().success());
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(server.command("resume").status().unwrap().success());
+    let summary = scenario_of(&store, "scale.js", &["wait", "-", "40"]);
+    assert_eq!(summary["completed"], 40, "{summary}");
+    assert_eq!(summary["correct"], true, "{summary}");
+}
