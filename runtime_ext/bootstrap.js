@@ -24,6 +24,7 @@ import { URL, URLSearchParams } from "ext:deno_url/00_url.js";
 import * as sdk from "ext:duroxide/sdk.js";
 import { hostHooks } from "ext:duroxide/driver.js";
 import { installGuard } from "ext:duroxide/guard.js";
+import { serveWorkflows, setMainModule, setMainNamespace, workflowExports } from "ext:duroxide/workflow_module.js";
 
 const info = op_process_info();
 setNoColorFns(() => !info.stdoutIsTty, () => !info.stderrIsTty);
@@ -131,6 +132,7 @@ function runMainCommonJs(path) {
   }
   const module = { id: ".", filename: path, exports: {}, loaded: false };
   moduleCache.set(path, module);
+  setMainModule(module);
   const dirname = path.slice(0, path.lastIndexOf("/")) || "/";
   wrapper.call(module.exports, module.exports, makeRequire(path), module, path, dirname);
   module.loaded = true;
@@ -149,7 +151,14 @@ function readExitCode() {
   return String(c === undefined || c === null ? 0 : Number(c) | 0);
 }
 
-op_host_set_hooks({ ...hostHooks, runMainCommonJs, readExitCode });
+op_host_set_hooks({
+  ...hostHooks,
+  runMainCommonJs,
+  readExitCode,
+  setMainNamespace,
+  workflowExports,
+  serveWorkflows,
+});
 
 // The `duroxide` ES module (resolved by the host's module loader) reads it here.
 Object.defineProperty(globalThis, Symbol.for("duroxide.sdk"), { value: sdk.moduleObject });

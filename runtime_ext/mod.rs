@@ -57,6 +57,7 @@ deno_core::extension!(
         "ext:duroxide/guard.js" = "js/guard.js",
         "ext:duroxide/driver.js" = "js/driver.js",
         "ext:duroxide/sdk.js" = "js/duroxide.js",
+        "ext:duroxide/workflow_module.js" = "js/workflow_module.js",
     ],
     state = |state| {
         state.put(TimerPermissions);
@@ -93,6 +94,9 @@ fn op_host_set_hooks(scope: &mut v8::HandleScope, hooks: v8::Local<v8::Value>) -
         yield_site: get("yieldSite")?,
         run_main_commonjs: get("runMainCommonJs")?,
         read_exit_code: get("readExitCode")?,
+        set_main_namespace: get("setMainNamespace")?,
+        workflow_exports: get("workflowExports")?,
+        serve_workflows: get("serveWorkflows")?,
     });
     Ok(())
 }

@@ -7,7 +7,20 @@ use duroxide::providers::{DeleteInstanceResult, InstanceFilter, PruneOptions, Pr
 use duroxide::{Client, ClientError, OrchestrationStatus, ProviderRef};
 use serde_json::{json, Value};
 
+/// Client methods that go straight to the provider's admin side, past the
+/// store gate; the gate is taken around them here instead.
+const ADMIN_METHODS: &[&str] = &[
+    "listAllInstances", "listInstancesByStatus", "getInstanceInfo", "getExecutionInfo", "listExecutions",
+    "readExecutionHistory", "getSystemMetrics", "getQueueDepths", "getInstanceTree", "deleteInstance",
+    "deleteInstanceBulk", "pruneExecutions", "pruneExecutionsBulk",
+];
+
 pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Value, String> {
+    let gate_owner = store.clone();
+    let _gate = match super::host_store::of(&gate_owner) {
+        Some(host) if ADMIN_METHODS.contains(&method) => host.enter().await,
+        _ => None,
+    };
     let client = Client::new(store);
     let a = Args(args);
     match method {

@@ -34,12 +34,20 @@ impl HostStore {
         Self { inner, gate: None }
     }
 
-    async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
+    /// Held around every call into a SQLite store, including the management
+    /// calls the client makes straight on the inner provider's admin side.
+    pub async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
         match &self.gate {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
     }
+}
+
+/// The gate of `store` when it is one of ours.
+pub fn of(store: &ProviderRef) -> Option<&HostStore> {
+    let any: &dyn std::any::Any = store.as_ref();
+    any.downcast_ref::<HostStore>()
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@
 pub mod js_error;
 pub mod loader;
 pub mod script;
+pub mod worker;
 
 use std::cell::RefCell;
 use std::task::Waker;
@@ -25,6 +26,9 @@ pub struct Hooks {
     pub yield_site: v8::Global<v8::Function>,
     pub run_main_commonjs: v8::Global<v8::Function>,
     pub read_exit_code: v8::Global<v8::Function>,
+    pub set_main_namespace: v8::Global<v8::Function>,
+    pub workflow_exports: v8::Global<v8::Function>,
+    pub serve_workflows: v8::Global<v8::Function>,
 }
 
 thread_local! {
@@ -93,6 +97,7 @@ pub enum Arg<'a> {
     Str(&'a str),
     Num(f64),
     Bool(bool),
+    Object(&'a v8::Global<v8::Object>),
 }
 
 /// Calls one of the bootstrap hooks synchronously and returns its result as a
@@ -113,6 +118,7 @@ pub fn call_hook(pick: fn(&Hooks) -> &v8::Global<v8::Function>, args: &[Arg]) ->
                     .into(),
                 Arg::Num(n) => v8::Number::new(scope, *n).into(),
                 Arg::Bool(b) => v8::Boolean::new(scope, *b).into(),
+                Arg::Object(o) => v8::Local::new(scope, *o).into(),
             });
         }
         let scope = &mut v8::TryCatch::new(scope);

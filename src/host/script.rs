@@ -7,38 +7,15 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use deno_core::error::CoreError;
 use deno_core::{JsRuntime, ModuleSpecifier, PollEventLoopOptions, RuntimeOptions};
 
 use super::js_error::format_core_error;
 use super::loader::UserModuleLoader;
 use super::{call_hook, Arg};
 use crate::engine::runtimes;
+pub use crate::failure::Failure;
+use super::worker::ServePlan;
 use crate::runtime_ext::{duroxide_ext, TimerPermissions, SCRIPT_ARGV};
-
-/// Why a run ended badly, and so which exit code it gets.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad input from the command line (exit 2).
-    Usage(String),
-    /// The script or a workflow failed (exit 1).
-    Script(String),
-}
-
-impl Failure {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Failure::Usage(_) => 2,
-            Failure::Script(_) => 1,
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::Usage(m) | Failure::Script(m) => m,
-        }
-    }
-}
 
 pub fn absolute(path: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
@@ -85,11 +62,12 @@ fn new_runtime() -> Result<JsRuntime, Failure> {
         ],
         ..Default::default()
     })
-    .map_err(|e| Failure::Script(format!("cannot start the JavaScript engine: {}", format_core_error(&e))))
+    .map_err(|e| Failure::Failed(format!("cannot start the JavaScript engine: {}", format_core_error(&e))))
 }
 
-/// Runs `file` and returns the process exit code it asked for.
-pub fn run(file: &Path, args: Vec<String>) -> Result<i32, Failure> {
+/// Runs `file` and returns the process exit code it asked for. A file that
+/// exports workflows (see js/workflow_module.js) is served as a worker.
+pub fn run(file: &Path, args: Vec<String>, plan: &ServePlan) -> Result<i32, Failure> {
     let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot run {}: {e}", file.display())))?;
     if metadata.is_dir() {
         return Err(Failure::Usage(format!("cannot run {}: it is a directory, not a JavaScript file", file.display())));
@@ -103,14 +81,27 @@ pub fn run(file: &Path, args: Vec<String>) -> Result<i32, Failure> {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Script(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     tokio.block_on(async {
         super::install(new_runtime()?);
-        let outcome = evaluate(&path).await;
-        let code = outcome.and_then(|()| {
-            let text = call_hook(|h| &h.read_exit_code, &[]).map_err(Failure::Script)?;
+        let code = async {
+            evaluate(&path).await?;
+            let workflows = call_hook(|h| &h.workflow_exports, &[])
+                .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
+            if !workflows.is_empty() {
+                return super::worker::serve(&path, &workflows, plan).await;
+            }
+            if plan.job.is_some() {
+                return Err(Failure::Usage(format!(
+                    "{} exports no orchestrations or activities to run: export const orchestrations = {{ Name: function* (ctx, input) {{ ... }} }}",
+                    path.display()
+                )));
+            }
+            drive_to_idle().await?;
+            let text = call_hook(|h| &h.read_exit_code, &[]).map_err(Failure::Failed)?;
             Ok(text.parse::<i32>().unwrap_or(0))
-        });
+        }
+        .await;
         for runtime in runtimes::take_all_running() {
             runtime.shutdown(Some(0)).await;
         }
@@ -119,56 +110,75 @@ pub fn run(file: &Path, args: Vec<String>) -> Result<i32, Failure> {
     })
 }
 
+/// Runs the main file: CommonJS synchronously, an ES module until its
+/// evaluation (top-level await included) has finished.
 async fn evaluate(path: &Path) -> Result<(), Failure> {
     let esm_by_name = path.extension().is_some_and(|e| e == "mjs");
     let esm = esm_by_name || {
         let kind = call_hook(|h| &h.run_main_commonjs, &[Arg::Str(&path.display().to_string())])
-            .map_err(Failure::Script)?;
+            .map_err(Failure::Failed)?;
         kind == "esm"
     };
     if !esm {
-        return drive(None).await;
+        return Ok(());
     }
     let url = ModuleSpecifier::from_file_path(path)
         .map_err(|_| Failure::Usage(format!("cannot turn {} into a module URL", path.display())))?;
-    let mut runtime = super::take().map_err(Failure::Script)?;
-    let loaded = runtime.load_main_es_module(&url).await;
-    let evaluation = loaded.map(|id| runtime.mod_evaluate(id));
+    let mut runtime = super::take().map_err(Failure::Failed)?;
+    let loaded = runtime.load_main_es_module(&url).await.map(|id| (id, runtime.mod_evaluate(id)));
     super::install(runtime);
-    let evaluation = evaluation.map_err(|e| Failure::Script(format_core_error(&e)))?;
-    drive(Some(Box::pin(evaluation))).await
+    let (id, evaluation) = loaded.map_err(|e| Failure::Failed(format_core_error(&e)))?;
+    let evaluation = Box::pin(async move { evaluation.await.map_err(|e| Failure::Failed(format_core_error(&e))) });
+    drive_with(evaluation, Some("the module's top-level await never finished: it waits for something nothing will deliver"))
+        .await?;
+    let namespace = super::with_runtime(|rt| rt.get_module_namespace(id))
+        .map_err(Failure::Failed)?
+        .map_err(|e| Failure::Failed(format_core_error(&e)))?;
+    call_hook(|h| &h.set_main_namespace, &[Arg::Object(&namespace)]).map_err(Failure::Failed)?;
+    Ok(())
 }
 
-type Evaluation = Pin<Box<dyn Future<Output = Result<(), CoreError>>>>;
+/// Polls the event loop once; Err when it failed (an uncaught exception).
+fn poll_loop(cx: &mut std::task::Context) -> Result<Poll<()>, Failure> {
+    super::set_loop_waker(cx.waker());
+    match super::with_runtime(|rt| rt.poll_event_loop(cx, PollEventLoopOptions::default())).map_err(Failure::Failed)? {
+        Poll::Ready(Err(e)) => Err(Failure::Failed(format_core_error(&e))),
+        Poll::Ready(Ok(())) => Ok(Poll::Ready(())),
+        Poll::Pending => Ok(Poll::Pending),
+    }
+}
 
-/// Polls the event loop with short borrows until it is idle, the module (if
-/// any) is evaluated, and no duroxide runtime is left running.
-async fn drive(mut evaluation: Option<Evaluation>) -> Result<(), Failure> {
+/// Drives the event loop until it is idle and no duroxide runtime is left running.
+pub async fn drive_to_idle() -> Result<(), Failure> {
+    std::future::poll_fn(|cx| match poll_loop(cx) {
+        Err(e) => Poll::Ready(Err(e)),
+        Ok(Poll::Ready(())) if runtimes::active_count() == 0 => Poll::Ready(Ok(())),
+        Ok(_) => Poll::Pending,
+    })
+    .await
+}
+
+/// Drives the event loop (with short borrows, so duroxide's tasks can enter
+/// the isolate in between) until `until` completes. With `stuck`, an idle loop
+/// and no running runtime while `until` is pending is that error.
+pub async fn drive_with<T>(
+    mut until: Pin<Box<dyn Future<Output = Result<T, Failure>> + '_>>,
+    stuck: Option<&str>,
+) -> Result<T, Failure> {
     std::future::poll_fn(|cx| {
-        super::set_loop_waker(cx.waker());
-        let polled = match super::with_runtime(|rt| rt.poll_event_loop(cx, PollEventLoopOptions::default())) {
+        let polled = match poll_loop(cx) {
             Ok(p) => p,
-            Err(e) => return Poll::Ready(Err(Failure::Script(e))),
+            Err(e) => return Poll::Ready(Err(e)),
         };
-        if let Poll::Ready(Err(e)) = &polled {
-            return Poll::Ready(Err(Failure::Script(format_core_error(e))));
+        if let Poll::Ready(result) = until.as_mut().poll(cx) {
+            return Poll::Ready(result);
         }
-        if let Some(eval) = evaluation.as_mut() {
-            match eval.as_mut().poll(cx) {
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(Failure::Script(format_core_error(&e)))),
-                Poll::Ready(Ok(())) => evaluation = None,
-                Poll::Pending => {}
+        match stuck {
+            Some(message) if polled.is_ready() && runtimes::active_count() == 0 => {
+                Poll::Ready(Err(Failure::Failed(message.to_string())))
             }
+            _ => Poll::Pending,
         }
-        if polled.is_ready() && runtimes::active_count() == 0 {
-            if evaluation.is_some() {
-                return Poll::Ready(Err(Failure::Script(
-                    "the module's top-level await never finished: it waits for something nothing will deliver".into(),
-                )));
-            }
-            return Poll::Ready(Ok(()));
-        }
-        Poll::Pending
     })
     .await
 }

@@ -126,6 +126,14 @@ impl Store {
         }
     }
 
+    /// `--store ... [--schema ...]` for the command line; SQLite lives in `dir`.
+    pub fn cli_args(&self, dir: &Path) -> Vec<String> {
+        match self {
+            Store::Sqlite => vec!["--store".into(), format!("sqlite:{}/cli.db", dir.display())],
+            Store::Postgres { url, schema } => vec!["--store".into(), url.clone(), "--schema".into(), schema.clone()],
+        }
+    }
+
     pub fn apply(&self, cmd: &mut Command) {
         if let Store::Postgres { url, schema } = self {
             cmd.env("DUROXIDE_TEST_STORE", url).env("DUROXIDE_TEST_SCHEMA", schema);

@@ -1,0 +1,112 @@
+//! Arguments several verbs share, and parsing of the values they carry.
+
+use std::time::Duration;
+
+use clap::Args;
+use duroxide::ProviderRef;
+use serde_json::Value;
+
+use crate::engine::stores;
+use crate::failure::Failure;
+
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// History store: sqlite:PATH or postgres://USER:PASS@HOST/DB
+    #[arg(long, env = "DUROXIDE_STORE", default_value = "sqlite:./duroxide.db", global = true)]
+    pub store: String,
+    /// PostgreSQL schema (created if missing)
+    #[arg(long, env = "DUROXIDE_SCHEMA", global = true)]
+    pub schema: Option<String>,
+}
+
+impl StoreArgs {
+    fn is_postgres(&self) -> bool {
+        self.store.starts_with("postgres://") || self.store.starts_with("postgresql://")
+    }
+
+    /// Opens the store for a worker, creating a SQLite file if needed.
+    pub async fn open_or_create(&self) -> Result<ProviderRef, Failure> {
+        if self.is_postgres() {
+            return stores::open_postgres(&self.store, self.schema.as_deref()).await.map_err(Failure::Usage);
+        }
+        stores::open_sqlite(&self.store).await.map_err(Failure::Usage)
+    }
+
+    /// Opens an existing store for management verbs: a missing SQLite file is
+    /// an error rather than a new, empty database.
+    pub async fn open_existing(&self) -> Result<ProviderRef, Failure> {
+        if !self.is_postgres() {
+            if let stores::SqliteTarget::File(path) = stores::parse_sqlite_location(&self.store).map_err(Failure::Usage)? {
+                if !path.is_file() {
+                    return Err(Failure::Usage(format!(
+                        "no store at {}: pass --store (or set DUROXIDE_STORE) to point at an existing one",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        self.open_or_create().await
+    }
+}
+
+/// A JSON flag value (`--input`, `--data`); text that is not JSON is an error.
+pub fn json_arg(flag: &str, text: Option<&str>) -> Result<String, Failure> {
+    let Some(text) = text else { return Ok("null".into()) };
+    serde_json::from_str::<Value>(text)
+        .map(|v| v.to_string())
+        .map_err(|e| Failure::Usage(format!("{flag} is not valid JSON ({e}): {text}\n  (a string needs quotes: {flag} '\"text\"')")))
+}
+
+/// `500ms`, `30s`, `5m`, `2h`, `1d`, or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("invalid duration '{text}': expected e.g. 30s, 5m, 2h"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        _ => return Err(format!("invalid duration '{text}': unit must be ms, s, m, h or d")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("invalid duration '{text}'"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A current-thread tokio runtime for verbs that run no JavaScript.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(future)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1.5h").unwrap(), Duration::from_secs(5400));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn json_flags() {
+        assert_eq!(json_arg("--input", Some(r#"{"a": 1}"#)).unwrap(), r#"{"a":1}"#);
+        assert_eq!(json_arg("--input", None).unwrap(), "null");
+        let err = json_arg("--input", Some("hello")).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message().starts_with("--input is not valid JSON"));
+    }
+}

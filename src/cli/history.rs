@@ -1,0 +1,80 @@
+//! `duroxide history ID`: an execution's events as a timeline.
+
+use clap::Args;
+use serde_json::{json, Value};
+
+use super::args::{block_on, StoreArgs};
+use super::instance;
+use super::output::{print_json, print_table, short, time};
+use crate::engine::client;
+use crate::failure::Failure;
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  duroxide history order-42\n  duroxide history order-42 --execution 1 --json")]
+pub struct HistoryArgs {
+    /// Instance id
+    pub id: String,
+    /// Execution number (default: the latest)
+    #[arg(long)]
+    pub execution: Option<u64>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The event's name (activity, timer...) and a short piece of its data.
+fn name_and_data(event: &Value) -> (String, String) {
+    let data: Value = event["data"].as_str().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+    let name = data.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let detail = match &data {
+        Value::Object(map) => {
+            let key = ["input", "data", "error", "reason", "fireAtMs", "status", "value"].iter().find(|k| map.contains_key(**k));
+            match key {
+                Some(&"fireAtMs") => format!("fires {}", time(&map["fireAtMs"])),
+                Some(k) => short(&map[*k], 60),
+                None => String::new(),
+            }
+        }
+        other => short(other, 60),
+    };
+    (name, detail)
+}
+
+pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    block_on(async {
+        let store = store.open_existing().await?;
+        instance::existing_status(&store, &args.id).await?;
+        let execution = match args.execution {
+            Some(n) => n,
+            None => {
+                let all = client::call(store.clone(), "listExecutions", &[json!(args.id)]).await.map_err(Failure::Failed)?;
+                all.as_array().and_then(|a| a.iter().filter_map(Value::as_u64).max()).unwrap_or(1)
+            }
+        };
+        let events = client::call(store, "readExecutionHistory", &[json!(args.id), json!(execution)])
+            .await
+            .map_err(|e| Failure::Failed(format!("execution {execution} of '{}': {e}", args.id)))?;
+        let events = events.as_array().cloned().unwrap_or_default();
+        if events.is_empty() {
+            return Err(Failure::Failed(format!("instance '{}' has no execution {execution}", args.id)));
+        }
+        if args.json {
+            print_json(&Value::Array(events));
+            return Ok(0);
+        }
+        println!("{} execution {execution}", args.id);
+        let rows: Vec<Vec<String>> = events
+            .iter()
+            .map(|e| {
+                let (name, data) = name_and_data(e);
+                let id = match e["sourceEventId"].as_u64() {
+                    Some(src) => format!("{} <-{src}", e["eventId"]),
+                    None => e["eventId"].to_string(),
+                };
+                vec![id, time(&e["timestampMs"]), e["kind"].as_str().unwrap_or("").to_string(), name, data]
+            })
+            .collect();
+        print_table(&["EVENT", "TIME", "KIND", "NAME", "DATA"], &rows);
+        Ok(0)
+    })
+}

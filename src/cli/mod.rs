@@ -1,0 +1,103 @@
+//! The command line: `run` for JavaScript, management verbs for stores.
+
+pub mod args;
+mod cancel;
+mod completions;
+mod delete;
+mod events;
+mod history;
+pub mod instance;
+mod list;
+mod metrics;
+mod output;
+mod progress;
+mod prune;
+mod run;
+pub mod start;
+mod status;
+mod tree;
+
+use clap::{Parser, Subcommand};
+
+use crate::failure::Failure;
+
+#[derive(Parser)]
+#[command(
+    name = "duroxide",
+    version,
+    about = "Durable JavaScript workflows in one binary",
+    propagate_version = true,
+    after_help = "\
+Examples:
+  duroxide run app.js                              run an SDK script
+  duroxide run workflows.js                        serve a workflow module as a worker
+  duroxide run job.js --start Nightly --id n-1     run one long job; rerun to resume it
+  duroxide status n-1                              management verbs need no JavaScript
+  duroxide history n-1 --json
+
+The store is sqlite:./duroxide.db unless --store or DUROXIDE_STORE says otherwise."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    store: args::StoreArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script, serve a workflow module, or run one job with --start
+    Run(run::RunArgs),
+    /// Start an orchestration instance
+    Start(start::StartArgs),
+    /// Show an instance's status
+    Status(status::StatusArgs),
+    /// Wait for an instance to finish and print its output
+    Wait(status::WaitArgs),
+    /// Raise an event on an instance
+    Raise(events::RaiseArgs),
+    /// Put a message on an instance's queue
+    Enqueue(events::EnqueueArgs),
+    /// Cancel an instance
+    Cancel(cancel::CancelArgs),
+    /// List instances
+    List(list::ListArgs),
+    /// Show an execution's history as a timeline
+    History(history::HistoryArgs),
+    /// Show an instance and its sub-orchestrations
+    Tree(tree::TreeArgs),
+    /// Delete an instance and its data
+    Delete(delete::DeleteArgs),
+    /// Delete old executions
+    Prune(prune::PruneArgs),
+    /// Show counts and queue depths
+    Metrics(metrics::MetricsArgs),
+    /// Print shell completions
+    Completions(completions::CompletionsArgs),
+}
+
+/// Parses the command line, runs the verb, returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let store = &cli.store;
+    let result: Result<i32, Failure> = match cli.command {
+        Command::Run(a) => run::run(a, store),
+        Command::Start(a) => start::run(a, store),
+        Command::Status(a) => status::status(a, store),
+        Command::Wait(a) => status::wait(a, store),
+        Command::Raise(a) => events::raise(a, store),
+        Command::Enqueue(a) => events::enqueue(a, store),
+        Command::Cancel(a) => cancel::run(a, store),
+        Command::List(a) => list::run(a, store),
+        Command::History(a) => history::run(a, store),
+        Command::Tree(a) => tree::run(a, store),
+        Command::Delete(a) => delete::run(a, store),
+        Command::Prune(a) => prune::run(a, store),
+        Command::Metrics(a) => metrics::run(a, store),
+        Command::Completions(a) => Ok(completions::run(a)),
+    };
+    result.unwrap_or_else(|failure| {
+        eprintln!("error: {}", failure.message());
+        failure.exit_code()
+    })
+}

@@ -1,0 +1,142 @@
+//! `duroxide run FILE`: a script, a worker for a workflow module, or one job.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use serde_json::{json, Map, Value};
+
+use super::args::{json_arg, parse_duration, StoreArgs};
+use crate::failure::Failure;
+use crate::host::worker::{Job, ServePlan};
+
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  duroxide run app.js                       an SDK script (builds its own provider and runtime)
+  duroxide run workflows.js                 serve a workflow module until Ctrl-C
+  duroxide run workflows.js --store postgres://app:pw@db/app --worker-concurrency 16
+  duroxide run job.js --start Nightly --input '{\"day\":\"2026-11-26\"}' --id nightly-1126
+  duroxide run app.js -- --verbose          arguments for the script (process.argv)
+
+A workflow module exports its work instead of creating a runtime:
+  export const activities = { Greet: async (ctx, name) => `Hello, ${name}!` };
+  export const orchestrations = { Hello: function* (ctx, name) { return yield ctx.scheduleActivity('Greet', name); } };")]
+pub struct RunArgs {
+    /// JavaScript file: a script, or a module exporting `activities` and `orchestrations`
+    pub file: PathBuf,
+    /// Start (or attach to) an instance of this orchestration, serve until it ends, print its output
+    #[arg(long, value_name = "NAME")]
+    pub start: Option<String>,
+    /// Input of the started instance, as JSON
+    #[arg(long, value_name = "JSON", requires = "start")]
+    pub input: Option<String>,
+    /// Instance id for --start; rerunning with the same id resumes it (default: generated)
+    #[arg(long, value_name = "ID", requires = "start")]
+    pub id: Option<String>,
+    /// Give up waiting after this long (e.g. 30s, 10m); the instance keeps its state
+    #[arg(long, value_name = "DURATION", requires = "start", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// With --start: print the final status as JSON
+    #[arg(long, requires = "start")]
+    pub json: bool,
+    #[command(flatten)]
+    pub runtime: RuntimeFlags,
+    /// Arguments for the script (process.argv[2..])
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Worker options (workflow modules)")]
+pub struct RuntimeFlags {
+    /// Orchestration dispatchers (0 = activities only)
+    #[arg(long, value_name = "N")]
+    pub orchestration_concurrency: Option<u32>,
+    /// Activity dispatchers
+    #[arg(long, value_name = "N")]
+    pub worker_concurrency: Option<u32>,
+    /// Idle poll interval of the dispatchers
+    #[arg(long, value_name = "MS")]
+    pub poll_interval_ms: Option<u32>,
+    /// Activity lock; a crashed worker's activities are retried after it
+    #[arg(long, value_name = "MS")]
+    pub worker_lock_timeout_ms: Option<u32>,
+    /// Stable identity of this worker (for sessions and logs)
+    #[arg(long, value_name = "ID")]
+    pub worker_node_id: Option<String>,
+    /// Which activity tags to run: default-only, any, none, TAG,TAG (only these) or default,TAG,...
+    #[arg(long, value_name = "FILTER")]
+    pub tags: Option<String>,
+    /// How long a shutdown waits for in-flight work
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// `--tags` in the SDK's workerTagFilter form.
+pub fn tag_filter(text: &str) -> Value {
+    match text {
+        "default-only" => json!("defaultOnly"),
+        "any" => json!("any"),
+        "none" => json!("none"),
+        list => {
+            let tags: Vec<&str> = list.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+            match tags.split_first() {
+                Some((&"default", rest)) => json!({ "defaultAnd": rest }),
+                _ => json!({ "tags": tags }),
+            }
+        }
+    }
+}
+
+impl RuntimeFlags {
+    pub fn options(&self) -> Value {
+        let mut o = Map::new();
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                o.insert(k.into(), v);
+            }
+        };
+        put("orchestrationConcurrency", self.orchestration_concurrency.map(Value::from));
+        put("workerConcurrency", self.worker_concurrency.map(Value::from));
+        put("dispatcherPollIntervalMs", self.poll_interval_ms.map(Value::from));
+        put("workerLockTimeoutMs", self.worker_lock_timeout_ms.map(Value::from));
+        put("workerNodeId", self.worker_node_id.clone().map(Value::from));
+        put("workerTagFilter", self.tags.as_deref().map(tag_filter));
+        Value::Object(o)
+    }
+}
+
+pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    let job = match &args.start {
+        Some(name) => Some(Job {
+            name: name.clone(),
+            input: json_arg("--input", args.input.as_deref())?,
+            id: args.id.clone(),
+            timeout: args.timeout,
+            json: args.json,
+        }),
+        None => None,
+    };
+    let plan = ServePlan {
+        store: store.clone(),
+        options: args.runtime.options(),
+        job,
+        shutdown_grace: args.runtime.shutdown_grace,
+    };
+    crate::host::script::run(&args.file, args.args, &plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_filter;
+    use serde_json::json;
+
+    #[test]
+    fn tag_flags_map_to_sdk_filters() {
+        assert_eq!(tag_filter("any"), json!("any"));
+        assert_eq!(tag_filter("default-only"), json!("defaultOnly"));
+        assert_eq!(tag_filter("gpu,video"), json!({"tags": ["gpu", "video"]}));
+        assert_eq!(tag_filter("default,gpu"), json!({"defaultAnd": ["gpu"]}));
+    }
+}

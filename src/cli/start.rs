@@ -1,0 +1,59 @@
+//! `duroxide start NAME`: start an orchestration instance in a store.
+
+use clap::Args;
+use serde_json::json;
+
+use super::args::{block_on, json_arg, StoreArgs};
+use super::instance;
+use super::output::print_json;
+use crate::engine::client;
+use crate::failure::Failure;
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  duroxide start GreetWorkflow --input '{\"name\":\"Ann\"}' --id greet-1\n  ID=$(duroxide start Nightly)   # prints the instance id")]
+pub struct StartArgs {
+    /// Orchestration name
+    pub name: String,
+    /// Input as JSON
+    #[arg(long)]
+    pub input: Option<String>,
+    /// Instance id (default: NAME-<random>)
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Orchestration version (default: the latest a worker has registered)
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `NAME-` and eight random hex digits.
+pub fn generated_id(name: &str) -> String {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    format!("{name}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+pub fn run(args: StartArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    let input = json_arg("--input", args.input.as_deref())?;
+    let id = args.id.clone().unwrap_or_else(|| generated_id(&args.name));
+    block_on(async {
+        let store = store.open_existing().await?;
+        let existing = instance::status(&store, &id).await?;
+        if existing["status"] != "NotFound" {
+            return Err(Failure::Failed(format!("instance '{id}' already exists ({})", existing["status"].as_str().unwrap_or("?"))));
+        }
+        let (method, call_args) = match &args.version {
+            Some(v) => ("startOrchestrationVersioned", vec![json!(id), json!(args.name), json!(input), json!(v)]),
+            None => ("startOrchestration", vec![json!(id), json!(args.name), json!(input)]),
+        };
+        client::call(store, method, &call_args).await.map_err(Failure::Failed)?;
+        if args.json {
+            print_json(&json!({"instanceId": id, "orchestration": args.name, "version": args.version}));
+        } else {
+            println!("{id}");
+        }
+        Ok(0)
+    })
+}

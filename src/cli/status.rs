@@ -1,0 +1,61 @@
+//! `duroxide status ID` and `duroxide wait ID`.
+
+use clap::Args;
+use serde_json::json;
+
+use super::args::{block_on, parse_duration, StoreArgs};
+use super::instance;
+use super::output::print_json;
+use crate::engine::client;
+use crate::failure::Failure;
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  duroxide status order-42\n  duroxide status order-42 --json | jq .output")]
+pub struct StatusArgs {
+    /// Instance id
+    pub id: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  duroxide wait order-42\n  duroxide wait order-42 --timeout 5m --json")]
+pub struct WaitArgs {
+    /// Instance id
+    pub id: String,
+    /// Give up after this long (e.g. 30s, 5m); default: wait as long as it takes
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn status(args: StatusArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    block_on(async {
+        let store = store.open_existing().await?;
+        let s = instance::existing_status(&store, &args.id).await?;
+        let info = client::call(store.clone(), "getInstanceInfo", &[json!(args.id)]).await.ok();
+        if args.json {
+            let mut v = instance::with_id(&args.id, &s);
+            if let Some(info) = &info {
+                v["orchestrationName"] = info["orchestrationName"].clone();
+                v["orchestrationVersion"] = info["orchestrationVersion"].clone();
+                v["executionId"] = info["currentExecutionId"].clone();
+            }
+            print_json(&v);
+        } else {
+            instance::print_status(&args.id, &s, info.as_ref());
+        }
+        Ok(if s["status"] == "Failed" { 1 } else { 0 })
+    })
+}
+
+pub fn wait(args: WaitArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    block_on(async {
+        let store = store.open_existing().await?;
+        let s = instance::wait(&store, &args.id, args.timeout).await?;
+        Ok(instance::report_outcome(&args.id, &s, args.json))
+    })
+}
