@@ -39,31 +39,29 @@ pub struct EnqueueArgs {
     pub json: bool,
 }
 
-async fn send(store: &StoreArgs, method: &str, id: &str, name: &str, data: &str) -> Result<(), Failure> {
-    let store = store.open_existing().await?;
-    instance::existing_status(&store, id).await?;
-    client::call(store, method, &[json!(id), json!(name), json!(data)]).await.map_err(Failure::Failed)?;
-    Ok(())
+/// Sends an event or queue message: `what` is "event" or "queue".
+fn deliver(store: &StoreArgs, method: &str, what: &str, id: &str, target: &str, data: Option<&str>, json_out: bool) -> Result<i32, Failure> {
+    let data = json_arg("--data", data)?;
+    block_on(async {
+        let store = store.open_existing().await?;
+        instance::existing_status(&store, id).await?;
+        client::call(store, method, &[json!(id), json!(target), json!(data)]).await.map_err(Failure::Failed)
+    })?;
+    if json_out {
+        let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+        print_json(&json!({"instanceId": id, what: target, "data": data}));
+    } else if what == "event" {
+        println!("raised '{target}' on {id}");
+    } else {
+        println!("enqueued on '{target}' of {id}");
+    }
+    Ok(0)
 }
 
 pub fn raise(args: RaiseArgs, store: &StoreArgs) -> Result<i32, Failure> {
-    let data = json_arg("--data", args.data.as_deref())?;
-    block_on(send(store, "raiseEvent", &args.id, &args.event, &data))?;
-    if args.json {
-        print_json(&json!({"instanceId": args.id, "event": args.event, "data": serde_json::from_str::<serde_json::Value>(&data).unwrap_or_default()}));
-    } else {
-        println!("raised '{}' on {}", args.event, args.id);
-    }
-    Ok(0)
+    deliver(store, "raiseEvent", "event", &args.id, &args.event, args.data.as_deref(), args.json)
 }
 
 pub fn enqueue(args: EnqueueArgs, store: &StoreArgs) -> Result<i32, Failure> {
-    let data = json_arg("--data", args.data.as_deref())?;
-    block_on(send(store, "enqueueEvent", &args.id, &args.queue, &data))?;
-    if args.json {
-        print_json(&json!({"instanceId": args.id, "queue": args.queue, "data": serde_json::from_str::<serde_json::Value>(&data).unwrap_or_default()}));
-    } else {
-        println!("enqueued on '{}' of {}", args.queue, args.id);
-    }
-    Ok(0)
+    deliver(store, "enqueueEvent", "queue", &args.id, &args.queue, args.data.as_deref(), args.json)
 }

@@ -25,6 +25,11 @@ pub struct HistoryArgs {
 /// The event's name (activity, timer...) and a short piece of its data.
 fn name_and_data(event: &Value) -> (String, String) {
     let data: Value = event["data"].as_str().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+    // Completions carry the bare result, which may itself have a "name" field.
+    let is_result = matches!(event["kind"].as_str(), Some("ActivityCompleted" | "SubOrchestrationCompleted" | "OrchestrationCompleted"));
+    if is_result {
+        return (String::new(), short(&data, 60));
+    }
     let name = data.get("name").and_then(Value::as_str).unwrap_or("").to_string();
     let detail = match &data {
         Value::Object(map) => {
@@ -32,7 +37,7 @@ fn name_and_data(event: &Value) -> (String, String) {
             match key {
                 Some(&"fireAtMs") => format!("fires {}", time(&map["fireAtMs"])),
                 Some(k) => short(&map[*k], 60),
-                None => String::new(),
+                None => short(&data, 60),
             }
         }
         other => short(other, 60),

@@ -76,7 +76,10 @@ impl Cli {
     }
 
     fn worker(&self) -> Worker {
-        let script = fixture("workflows.mjs");
+        self.worker_for(&fixture("workflows.mjs"))
+    }
+
+    fn worker_for(&self, script: &std::path::Path) -> Worker {
         let mut child = self
             .cmd(&["run", script.to_str().unwrap(), "--poll-interval-ms", "10"])
             .stdout(Stdio::null())
@@ -477,4 +480,34 @@ fn wait_on_a_terminal_shows_status_and_custom_status_but_not_in_pipes() {
     let piped = cli.run(&["wait", "tty", "--timeout", "1s"]);
     assert_eq!(piped.stdout, "", "nothing extra when stdout is not a terminal");
     assert!(!piped.stderr.contains("waiting for approval"), "{}", piped.stderr);
+}
+
+fn example(name: &str) -> std::path::PathBuf {
+    crate::support::repo().join("examples").join(name)
+}
+
+#[test]
+fn example_long_job_runs_with_start() {
+    let cli = Cli::new(&Store::Sqlite);
+    let file = example("long_job.mjs");
+    let r = cli.run(&["run", file.to_str().unwrap(), "--start", "Backup", "--input", r#"{"chunks": 3}"#, "--id", "backup-1"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"chunks\":3,\"bytes\":6144}\n"), "{}", r.stderr);
+}
+
+#[test]
+fn example_workflow_module_serves_fan_out_approval_saga_and_monitor() {
+    let cli = Cli::new(&Store::Sqlite);
+    let _worker = cli.worker_for(&example("workflows.mjs"));
+    cli.start("Hello", "hello-1", "\"Ann\"");
+    cli.start("Thumbnails", "th", r#"["a.png", "b.png"]"#);
+    cli.start("Approval", "ap", r#"{"item": "laptop", "timeoutMs": 100}"#);
+    cli.start("Trip", "trip", r#"{"to": "Oslo", "nights": 20}"#);
+    cli.start("Monitor", "mon", r#"{"url": "http://svc", "every": 20, "stopAfter": 3}"#);
+    let out = |id: &str| cli.json(&["wait", id, "--timeout", "30s", "--json"])["output"].clone();
+    assert_eq!(out("hello-1"), json!("Hello, Ann!"));
+    assert_eq!(out("th"), json!([{"image": "a.png", "width": 320}, {"image": "b.png", "width": 320}]));
+    assert_eq!(out("ap"), json!({"item": "laptop", "approved": false, "reason": "timed out"}));
+    assert_eq!(out("trip"), json!({"failed": "no hotel in Oslo takes 20 nights", "compensation": "cancelled flight-Oslo"}));
+    assert_eq!(out("mon"), json!({"checks": 3}));
+    assert_eq!(cli.json(&["status", "mon", "--json"])["executionId"], 3, "the monitor continued as new twice");
 }
