@@ -28,6 +28,7 @@ mod api_client;
 mod api_context;
 mod api_more;
 mod bad_input;
+mod bench_smoke;
 mod cli;
 mod composition;
 mod conformance;

@@ -1,0 +1,23 @@
+//! The benchmark harness runs (tiny counts; no timing is asserted).
+
+use std::process::Command;
+
+use crate::support::repo;
+
+#[test]
+fn benchmark_harness_smoke_run_prints_the_comparison_table() {
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-q", "-p", "duroxide-baseline"])
+        .current_dir(repo())
+        .status()
+        .unwrap();
+    assert!(built.success(), "building the pure-Rust baseline failed");
+    let out = Command::new("python3").args(["bench/bench.py", "--smoke", "--no-build"]).current_dir(repo()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |"), "{stdout}");
+    for row in ["| hello ×3 | orchestrations/s |", "| seq10 ×2 | activities/s |", "| fan100 ×1 |", "| timer ×2 |",
+                "| replay1000 ×1 |", "p50 latency ms", "p95 latency ms", "cold start", "peak RSS MB"] {
+        assert!(stdout.contains(row), "missing {row}:\n{stdout}");
+    }
+}
