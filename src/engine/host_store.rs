@@ -4,11 +4,17 @@
 //!   with "database is locked" (WAL) or "deadlocked" (shared-cache memory),
 //!   each loss costing a 200 ms back-off and a warning. Other processes on the
 //!   same file still use SQLite's own locks.
+//! - wake-ups: when this process queues work (a start, an activity, its
+//!   completion, a timer), the dispatchers waiting for that queue fetch at
+//!   once instead of sleeping out the poll interval. Empty fetches wait for
+//!   such a wake-up (duroxide's long-poll contract), but never longer than
+//!   the poll interval, so work queued by other processes is still seen in time.
 //! - the JS line behind a nondeterminism failure: duroxide detects the
 //!   mismatch after the handler ran, so the failure is annotated on its way
 //!   into history with the place of the yield that made the mismatching call.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,21 +23,96 @@ use duroxide::providers::{
     ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
 };
 use duroxide::{ConfigErrorKind, ErrorDetails, Event, EventKind, ProviderRef, SystemStats};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 
 pub struct HostStore {
     inner: ProviderRef,
     /// Some for SQLite; PostgreSQL handles concurrent writers itself.
     gate: Option<Mutex<()>>,
+    orchestrator_work: Arc<Notify>,
+    worker_work: Arc<Notify>,
+    wake_ups: bool,
+}
+
+/// `DUROXIDE_NO_WAKEUPS=1` turns wake-ups off (for benchmarks: what they buy).
+fn wake_ups_enabled() -> bool {
+    std::env::var_os("DUROXIDE_NO_WAKEUPS").is_none_or(|v| v.is_empty() || v == "0")
 }
 
 impl HostStore {
+    fn new(inner: ProviderRef, gate: Option<Mutex<()>>) -> Self {
+        Self {
+            inner,
+            gate,
+            orchestrator_work: Arc::new(Notify::new()),
+            worker_work: Arc::new(Notify::new()),
+            wake_ups: wake_ups_enabled(),
+        }
+    }
+
     pub fn serialized(inner: ProviderRef) -> Self {
-        Self { inner, gate: Some(Mutex::new(())) }
+        Self::new(inner, Some(Mutex::new(())))
     }
 
     pub fn concurrent(inner: ProviderRef) -> Self {
-        Self { inner, gate: None }
+        Self::new(inner, None)
+    }
+
+    /// Wakes the waiters of `queue` now, or when a delayed item becomes visible.
+    fn wake(&self, queue: &Arc<Notify>, delay: Option<Duration>) {
+        match delay.filter(|d| !d.is_zero()) {
+            None => queue.notify_waiters(),
+            Some(delay) => {
+                let queue = queue.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    queue.notify_waiters();
+                });
+            }
+        }
+    }
+
+    /// Timers become visible at their fire time; other orchestrator items at once.
+    fn wake_orchestrator_for(&self, items: &[WorkItem]) {
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
+        let mut now = false;
+        for item in items {
+            match item {
+                WorkItem::TimerFired { fire_at_ms, .. } if *fire_at_ms > now_ms => {
+                    self.wake(&self.orchestrator_work, Some(Duration::from_millis(fire_at_ms - now_ms)));
+                }
+                _ => now = true,
+            }
+        }
+        if now {
+            self.wake(&self.orchestrator_work, None);
+        }
+    }
+
+    /// Fetches; when nothing is there, waits for a wake-up (at most
+    /// `poll_timeout`) and tries again.
+    async fn long_poll<T, F, Fut>(&self, queue: &Notify, poll_timeout: Duration, mut fetch: F) -> Result<Option<T>, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, ProviderError>>,
+    {
+        let deadline = tokio::time::Instant::now() + poll_timeout;
+        loop {
+            // Registered before fetching, so a wake-up during the fetch is not lost.
+            let woken = queue.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let found = {
+                let _g = self.enter().await;
+                fetch().await?
+            };
+            if found.is_some() || !self.wake_ups {
+                return Ok(found);
+            }
+            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+                return Ok(None);
+            }
+        }
     }
 
     /// Held around every call into a SQLite store, including the management
@@ -66,8 +147,10 @@ impl Provider for HostStore {
         poll_timeout: Duration,
         filter: Option<&DispatcherCapabilityFilter>,
     ) -> Result<Option<(OrchestrationItem, String, u32)>, ProviderError> {
-        let _g = self.enter().await;
-        self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter).await
+        self.long_poll(&self.orchestrator_work, poll_timeout, || {
+            self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter)
+        })
+        .await
     }
 
     async fn ack_orchestration_item(
@@ -82,6 +165,7 @@ impl Provider for HostStore {
     ) -> Result<(), ProviderError> {
         let (mut history_delta, mut metadata) = (history_delta, metadata);
         annotate_nondeterminism(&mut history_delta, &mut metadata);
+        let (wake_workers, orchestrator_wakes) = (!worker_items.is_empty(), orchestrator_items.clone());
         let _g = self.enter().await;
         self.inner
             .ack_orchestration_item(
@@ -93,7 +177,12 @@ impl Provider for HostStore {
                 metadata,
                 cancelled_activities,
             )
-            .await
+            .await?;
+        if wake_workers {
+            self.wake(&self.worker_work, None);
+        }
+        self.wake_orchestrator_for(&orchestrator_wakes);
+        Ok(())
     }
 
     async fn abandon_orchestration_item(
@@ -103,7 +192,9 @@ impl Provider for HostStore {
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
         let _g = self.enter().await;
-        self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await
+        self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await?;
+        self.wake(&self.orchestrator_work, delay);
+        Ok(())
     }
 
     async fn read(&self, instance: &str) -> Result<Vec<Event>, ProviderError> {
@@ -128,7 +219,9 @@ impl Provider for HostStore {
 
     async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
         let _g = self.enter().await;
-        self.inner.enqueue_for_worker(item).await
+        self.inner.enqueue_for_worker(item).await?;
+        self.wake(&self.worker_work, None);
+        Ok(())
     }
 
     async fn fetch_work_item(
@@ -138,13 +231,20 @@ impl Provider for HostStore {
         session: Option<&SessionFetchConfig>,
         tag_filter: &TagFilter,
     ) -> Result<Option<(WorkItem, String, u32)>, ProviderError> {
-        let _g = self.enter().await;
-        self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter).await
+        self.long_poll(&self.worker_work, poll_timeout, || {
+            self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter)
+        })
+        .await
     }
 
     async fn ack_work_item(&self, token: &str, completion: Option<WorkItem>) -> Result<(), ProviderError> {
+        let completes = completion.is_some();
         let _g = self.enter().await;
-        self.inner.ack_work_item(token, completion).await
+        self.inner.ack_work_item(token, completion).await?;
+        if completes {
+            self.wake(&self.orchestrator_work, None);
+        }
+        Ok(())
     }
 
     async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
@@ -174,7 +274,9 @@ impl Provider for HostStore {
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
         let _g = self.enter().await;
-        self.inner.abandon_work_item(token, delay, ignore_attempt).await
+        self.inner.abandon_work_item(token, delay, ignore_attempt).await?;
+        self.wake(&self.worker_work, delay);
+        Ok(())
     }
 
     async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
@@ -183,8 +285,14 @@ impl Provider for HostStore {
     }
 
     async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
+        let timer = matches!(item, WorkItem::TimerFired { .. }).then(|| item.clone());
         let _g = self.enter().await;
-        self.inner.enqueue_for_orchestrator(item, delay).await
+        self.inner.enqueue_for_orchestrator(item, delay).await?;
+        match timer {
+            Some(timer) if delay.is_none() => self.wake_orchestrator_for(&[timer]),
+            _ => self.wake(&self.orchestrator_work, delay),
+        }
+        Ok(())
     }
 
     fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {

@@ -190,6 +190,9 @@ fn parse_options(value: &Value) -> Result<RuntimeOptions, String> {
     if let Some(ms) = count("dispatcherPollIntervalMs")? {
         options.dispatcher_min_poll_interval = Duration::from_millis(ms.max(1));
     }
+    // Our store wrapper long-polls for local wake-ups; capping the wait at the
+    // poll interval keeps work queued by other processes visible in time.
+    options.dispatcher_long_poll_timeout = options.dispatcher_min_poll_interval;
     if let Some(ms) = count("workerLockTimeoutMs")? {
         if ms < 1000 {
             return Err(format!("Runtime option workerLockTimeoutMs must be at least 1000, got {ms}"));
