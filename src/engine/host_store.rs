@@ -31,6 +31,8 @@ pub struct HostStore {
     gate: Option<Mutex<()>>,
     orchestrator_work: Arc<Notify>,
     worker_work: Arc<Notify>,
+    /// Signalled after every orchestration turn is stored (status may have changed).
+    instance_changed: Notify,
     wake_ups: bool,
 }
 
@@ -46,8 +48,19 @@ impl HostStore {
             gate,
             orchestrator_work: Arc::new(Notify::new()),
             worker_work: Arc::new(Notify::new()),
+            instance_changed: Notify::new(),
             wake_ups: wake_ups_enabled(),
         }
+    }
+
+    /// Whether waiting on [`HostStore::changes`] is worth it (wake-ups are on).
+    pub fn wakes(&self) -> bool {
+        self.wake_ups
+    }
+
+    /// Notified after each stored orchestration turn of this process.
+    pub fn changes(&self) -> &Notify {
+        &self.instance_changed
     }
 
     pub fn serialized(inner: ProviderRef) -> Self {
@@ -182,6 +195,7 @@ impl Provider for HostStore {
             self.wake(&self.worker_work, None);
         }
         self.wake_orchestrator_for(&orchestrator_wakes);
+        self.instance_changed.notify_waiters();
         Ok(())
     }
 
