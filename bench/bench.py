@@ -26,11 +26,14 @@ def run(command, workload, count, mode, replay):
     try:
         program_mode = "latency" if mode == "latency" else "throughput"
         args = command + [workload, str(count), program_mode, os.path.join(folder, "bench.db"), str(replay)]
-        start = time.monotonic()
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=folder)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.monotonic() - start
-        out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+        # Files, not pipes: a chatty child must never block on a full pipe.
+        out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
+        with open(out_path, "w") as out_file, open(err_path, "w") as err_file:
+            start = time.monotonic()
+            proc = subprocess.Popen(args, stdout=out_file, stderr=err_file, cwd=folder)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.monotonic() - start
+        out, err = open(out_path).read(), open(err_path).read()
         if os.waitstatus_to_exitcode(status) != 0 or not out.strip():
             sys.exit(f"benchmark failed: {' '.join(args)}\n{out}\n{err}")
         return json.loads(out.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024

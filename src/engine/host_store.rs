@@ -71,35 +71,42 @@ impl HostStore {
         Self::new(inner, None)
     }
 
-    /// Wakes the waiters of `queue` now, or when a delayed item becomes visible.
-    fn wake(&self, queue: &Arc<Notify>, delay: Option<Duration>) {
+    /// Wakes one waiting dispatcher of `queue` per queued item, now or when a
+    /// delayed item becomes visible. (Waking them all for every item made a
+    /// herd that queued on the gate to find nothing, and cost throughput.)
+    fn wake_n(&self, queue: &Arc<Notify>, items: usize, delay: Option<Duration>) {
+        if items == 0 {
+            return;
+        }
         match delay.filter(|d| !d.is_zero()) {
-            None => queue.notify_waiters(),
+            None => (0..items).for_each(|_| queue.notify_one()),
             Some(delay) => {
                 let queue = queue.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(delay).await;
-                    queue.notify_waiters();
+                    (0..items).for_each(|_| queue.notify_one());
                 });
             }
         }
     }
 
+    fn wake(&self, queue: &Arc<Notify>, delay: Option<Duration>) {
+        self.wake_n(queue, 1, delay);
+    }
+
     /// Timers become visible at their fire time; other orchestrator items at once.
     fn wake_orchestrator_for(&self, items: &[WorkItem]) {
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
-        let mut now = false;
+        let mut now = 0;
         for item in items {
             match item {
                 WorkItem::TimerFired { fire_at_ms, .. } if *fire_at_ms > now_ms => {
                     self.wake(&self.orchestrator_work, Some(Duration::from_millis(fire_at_ms - now_ms)));
                 }
-                _ => now = true,
+                _ => now += 1,
             }
         }
-        if now {
-            self.wake(&self.orchestrator_work, None);
-        }
+        self.wake_n(&self.orchestrator_work, now, None);
     }
 
     /// Fetches; when nothing is there, waits for a wake-up (at most
@@ -178,7 +185,7 @@ impl Provider for HostStore {
     ) -> Result<(), ProviderError> {
         let (mut history_delta, mut metadata) = (history_delta, metadata);
         annotate_nondeterminism(&mut history_delta, &mut metadata);
-        let (wake_workers, orchestrator_wakes) = (!worker_items.is_empty(), orchestrator_items.clone());
+        let (worker_wakes, orchestrator_wakes) = (worker_items.len(), orchestrator_items.clone());
         let _g = self.enter().await;
         self.inner
             .ack_orchestration_item(
@@ -191,9 +198,7 @@ impl Provider for HostStore {
                 cancelled_activities,
             )
             .await?;
-        if wake_workers {
-            self.wake(&self.worker_work, None);
-        }
+        self.wake_n(&self.worker_work, worker_wakes, None);
         self.wake_orchestrator_for(&orchestrator_wakes);
         self.instance_changed.notify_waiters();
         Ok(())
