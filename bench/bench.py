@@ -41,9 +41,15 @@ def run(command, workload, count, mode, replay):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+FAILURES = []
+
+
 def measure(workload, count, mode, replay):
     js, js_wall, js_rss = run(JS, workload, count, mode, replay)
     rs, rs_wall, rs_rss = run(RUST, workload, count, mode, replay)
+    for side, result in (("duroxide (JS)", js), ("pure Rust duroxide", rs)):
+        if result.get("failed"):
+            FAILURES.append(f"{side}, {workload} ×{count} ({mode}): {result['failed']} instance(s) ended Failed")
     if mode == "throughput":
         rows = [(f"{workload} ×{count}", "orchestrations/s", js["orchPerSec"], rs["orchPerSec"], "higher")]
         if js["actPerSec"]:
@@ -80,6 +86,8 @@ def main():
         ratio = js / rs if js and rs else None
         note = "" if ratio is None else (" (better)" if (ratio > 1) == (better == "higher") and abs(ratio - 1) > 0.05 else "")
         print(f"| {name} | {metric} | {fmt(js)} | {fmt(rs)} | {fmt(ratio)}×{note} |")
+    for failure in FAILURES:
+        print(f"\nFailed instances: {failure}")
 
 
 if __name__ == "__main__":

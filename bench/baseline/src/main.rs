@@ -58,11 +58,18 @@ async fn main() {
     let runtime = Runtime::start_with_options(store.clone(), activities, orchestrations, options).await;
     let client = Client::new(store);
     let ids: Vec<String> = (0..count).map(|i| format!("{workload}-{i}")).collect();
+    // Counts instances that ended Failed: under load the built-in SQLite
+    // provider can give up on "database is locked" and fail an instance.
+    let failed = std::sync::atomic::AtomicUsize::new(0);
     let wait = |id: String| {
         let client = client.clone();
+        let failed = &failed;
         async move {
             match client.wait_for_orchestration(&id, Duration::from_secs(600)).await {
                 Ok(OrchestrationStatus::Completed { .. }) => {}
+                Ok(OrchestrationStatus::Failed { .. }) => {
+                    failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 other => panic!("{id}: {other:?}"),
             }
         }
@@ -98,6 +105,7 @@ async fn main() {
             "orchPerSec": count as f64 / seconds,
             "actPerSec": (count * activities_per_instance(&workload, replay)) as f64 / seconds,
             "p50Ms": pct(0.5), "p95Ms": pct(0.95), "firstDoneMs": first_done_ms,
+            "failed": failed.load(std::sync::atomic::Ordering::Relaxed),
         })
     );
 }
