@@ -48,18 +48,14 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
         "waitForOrchestration" => {
             let id = a.id(0)?;
             let timeout = a.millis(1, 30_000)?;
-            let waited = match super::host_store::of(&gate_owner).filter(|h| h.wakes()) {
+            let waited_for = match super::host_store::of(&gate_owner).filter(|h| h.wakes()) {
                 Some(host) => wait_with_wake_ups(&client, host, id, timeout).await,
                 None => client.wait_for_orchestration(id, timeout).await,
             };
-            match waited {
-                Ok(status) => Ok(status_json(status)),
-                Err(ClientError::Timeout) => Err(format!(
-                    "timed out after {} ms waiting for orchestration '{id}' to finish",
-                    timeout.as_millis()
-                )),
-                Err(e) => Err(failed("waitForOrchestration", id, e)),
-            }
+            let status = waited(waited_for, "waitForOrchestration", id, || {
+                format!("timed out after {} ms waiting for orchestration '{id}' to finish", timeout.as_millis())
+            })?;
+            Ok(status_json(status))
         }
         "raiseEvent" => {
             let id = a.id(0)?;
@@ -88,14 +84,13 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
             let last_seen = a.count(1)?.unwrap_or(0);
             let poll = a.millis(2, 500)?;
             let timeout = a.millis(3, 30_000)?;
-            match client.wait_for_status_change(id, last_seen, poll, timeout).await {
-                Ok(status) => Ok(status_json(status)),
-                Err(ClientError::Timeout) => Err(format!(
+            let status = waited(client.wait_for_status_change(id, last_seen, poll, timeout).await, "waitForStatusChange", id, || {
+                format!(
                     "timed out after {} ms waiting for the custom status of '{id}' to change from version {last_seen}",
                     timeout.as_millis()
-                )),
-                Err(e) => Err(failed("waitForStatusChange", id, e)),
-            }
+                )
+            })?;
+            Ok(status_json(status))
         }
         "getValue" => {
             let id = a.id(0)?;
@@ -105,14 +100,10 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
         "waitForValue" => {
             let (id, key) = (a.id(0)?, a.str(1, "key")?);
             let timeout = a.millis(2, 30_000)?;
-            match client.wait_for_kv_value(id, key, timeout).await {
-                Ok(value) => Ok(Value::String(value)),
-                Err(ClientError::Timeout) => Err(format!(
-                    "timed out after {} ms waiting for value '{key}' on instance '{id}'",
-                    timeout.as_millis()
-                )),
-                Err(e) => Err(failed("waitForValue", id, e)),
-            }
+            let value = waited(client.wait_for_kv_value(id, key, timeout).await, "waitForValue", id, || {
+                format!("timed out after {} ms waiting for value '{key}' on instance '{id}'", timeout.as_millis())
+            })?;
+            Ok(Value::String(value))
         }
         "getKvAllValues" => {
             let id = a.id(0)?;
@@ -324,6 +315,15 @@ impl<'a> Args<'a> {
                 .map(|n| Duration::from_millis(n as u64))
                 .ok_or_else(|| format!("timeout must be a non-negative number of milliseconds, got {v}")),
         }
+    }
+}
+
+/// A waiting call's result; a timeout gets its own message.
+fn waited<T>(result: Result<T, ClientError>, method: &str, id: &str, on_timeout: impl FnOnce() -> String) -> Result<T, String> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(ClientError::Timeout) => Err(on_timeout()),
+        Err(e) => Err(failed(method, id, e)),
     }
 }
 
