@@ -1,11 +1,10 @@
 // The generator driver and activity runner: the functions the Rust host calls.
 // Every function returns plain data; nothing here throws back into Rust.
 import { op_activity_settle } from "ext:core/ops";
-import { OrchestrationContext } from "ext:duroxide/orchestration_context.js";
+import { OrchestrationContext, SITE } from "ext:duroxide/orchestration_context.js";
 import { ActivityContext } from "ext:duroxide/activity_context.js";
 import { describe, errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
 import { guarded, userLocation } from "ext:duroxide/guard.js";
-import { SITE } from "ext:duroxide/orchestration_context.js";
 
 /** Runtime handle -> { orchestrations: Map<"name@version"|"name", fn>, activities: Map<name, fn>, makeClient } */
 export const runtimes = new Map();

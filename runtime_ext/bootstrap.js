@@ -1,7 +1,6 @@
 // Entry point of the `duroxide` extension: gives user scripts the globals a Node
 // script expects (console, timers, encoders, URL, structuredClone, process), the
 // CommonJS loader, and hands the generator/activity hooks to the Rust host.
-import { core } from "ext:core/mod.js";
 import {
   op_cjs_compile,
   op_cjs_resolve,
