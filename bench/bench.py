@@ -9,8 +9,11 @@ used directly from Rust, same workloads, same options, same store type, one run.
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JS = [os.path.join(ROOT, "target/release/duroxide"), "run", os.path.join(ROOT, "bench/workloads.js")]
-RUST = [os.path.join(ROOT, "target/release/duroxide-baseline")]
+# Where cargo put the release binaries (DUROXIDE_BENCH_BIN_DIR overrides).
+BIN = os.environ.get("DUROXIDE_BENCH_BIN_DIR") or os.path.join(
+    os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release")
+JS = [os.path.join(BIN, "duroxide"), "run", os.path.join(ROOT, "bench/workloads.js")]
+RUST = [os.path.join(BIN, "duroxide-baseline")]
 
 FULL = [("hello", 200, "throughput"), ("seq10", 200, "throughput"), ("fan100", 20, "throughput"),
         ("timer", 200, "throughput"), ("replay1000", 1, "throughput"), ("hello", 50, "latency"),

@@ -12,7 +12,13 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
         .status()
         .unwrap();
     assert!(built.success(), "building the pure-Rust baseline failed");
-    let out = Command::new("python3").args(["bench/bench.py", "--smoke", "--no-build"]).current_dir(repo()).output().unwrap();
+    let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
+    let out = Command::new("python3")
+        .args(["bench/bench.py", "--smoke", "--no-build"])
+        .env("DUROXIDE_BENCH_BIN_DIR", &bin_dir)
+        .current_dir(repo())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
     assert!(stdout.starts_with("| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |"), "{stdout}");
