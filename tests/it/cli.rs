@@ -19,6 +19,8 @@ struct Cli {
 struct Worker {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
+    /// Reads stderr until EOF; joined once the process has exited, so no line is missed.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Worker {
@@ -34,6 +36,9 @@ impl Worker {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
                 return status.code().unwrap_or(-1);
             }
             assert!(Instant::now() < deadline, "worker did not stop after SIGTERM");
@@ -90,7 +95,7 @@ impl Cli {
         let (tx, rx) = std::sync::mpsc::channel();
         let reader = BufReader::new(child.stderr.take().unwrap());
         let sink = lines.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in reader.lines().map_while(Result::ok) {
                 if line.starts_with("duroxide: serving") {
                     let _ = tx.send(());
@@ -99,7 +104,7 @@ impl Cli {
             }
         });
         rx.recv_timeout(Duration::from_secs(30)).expect("worker never said it was serving");
-        Worker { child, stderr: lines }
+        Worker { child, stderr: lines, reader: Some(reader) }
     }
 
     fn start(&self, name: &str, id: &str, input: &str) {
