@@ -13,12 +13,8 @@ use crate::failure::Failure;
 
 /// `client.getStatus` with `output` parsed from its JSON text.
 pub async fn status(store: &ProviderRef, id: &str) -> Result<Value, Failure> {
-    let mut status = client::call(store.clone(), "getStatus", &[json!(id)]).await.map_err(Failure::Failed)?;
-    if let Some(Value::String(raw)) = status.get("output") {
-        let parsed = serde_json::from_str(raw).unwrap_or(Value::String(raw.clone()));
-        status["output"] = parsed;
-    }
-    Ok(status)
+    let status = client::call(store.clone(), "getStatus", &[json!(id)]).await.map_err(Failure::Failed)?;
+    Ok(super::output::parsed_output(status))
 }
 
 pub async fn existing_status(store: &ProviderRef, id: &str) -> Result<Value, Failure> {

@@ -70,7 +70,7 @@ pub fn text(value: &Value) -> String {
     }
 }
 
-/// Instance info with `output` parsed from its JSON text, as the JS API returns it.
+/// A status or instance info with `output` parsed from its JSON text, as the JS API returns it.
 pub fn parsed_output(mut info: Value) -> Value {
     if let Some(Value::String(raw)) = info.get("output") {
         info["output"] = serde_json::from_str(raw).unwrap_or(Value::String(raw.clone()));

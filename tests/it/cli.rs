@@ -366,20 +366,25 @@ store_tests! {
 }
 
 impl Cli {
-    fn wait_for_status(&self, id: &str, want: &str) {
+    /// Polls `status ID --json` until `ready` holds for it (30 s at most).
+    fn wait_until(&self, id: &str, what: &str, ready: impl Fn(&Value) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.run(&["status", id, "--json"]).stdout.contains(&format!("\"status\": \"{want}\"")) == false {
-            assert!(Instant::now() < deadline, "{id} never reached {want}");
+        loop {
+            let r = self.run(&["status", id, "--json"]);
+            if r.code == 0 && ready(&serde_json::from_str(&r.stdout).unwrap_or(Value::Null)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{id} never {what}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
+    fn wait_for_status(&self, id: &str, want: &str) {
+        self.wait_until(id, &format!("reached {want}"), |s| s["status"] == want);
+    }
+
     fn wait_for_custom_status(&self, id: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.run(&["status", id, "--json"]).stdout.contains("customStatus") {
-            assert!(Instant::now() < deadline, "{id} never set a custom status");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_until(id, "set a custom status", |s| s.get("customStatus").is_some());
     }
 }
 
