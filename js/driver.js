@@ -90,6 +90,8 @@ function advance(token, entry, method, arg) {
   }
   entry.typed = r.value._typed ? r.value.type : null;
   entry.site = r.value[SITE] ?? entry.site;
+  // Kept generators are not disposed between turns, so note the site now.
+  rememberSite(entry);
   return JSON.stringify({ s: "y", t: r.value });
 }
 

@@ -296,48 +296,7 @@ fn arg_str<'a>(args: &'a [Value], i: usize) -> &'a str {
 #[op2]
 #[serde]
 fn op_orch_call(#[smi] token: u32, #[string] method: &str, #[serde] args: Vec<serde_json::Value>) -> Result<serde_json::Value, JsErrorBox> {
-    orchestration::with_context(token, |ctx| match method {
-        "trace" => {
-            ctx.trace(arg_str(&args, 0), arg_str(&args, 1));
-            Ok(Value::Null)
-        }
-        "setCustomStatus" => {
-            ctx.set_custom_status(arg_str(&args, 0));
-            Ok(Value::Null)
-        }
-        "resetCustomStatus" => {
-            ctx.reset_custom_status();
-            Ok(Value::Null)
-        }
-        "getCustomStatus" => Ok(ctx.get_custom_status().map_or(Value::Null, Value::String)),
-        "setValue" => {
-            ctx.set_kv_value(arg_str(&args, 0), arg_str(&args, 1));
-            Ok(Value::Null)
-        }
-        "getValue" => Ok(ctx.get_kv_value(arg_str(&args, 0)).map_or(Value::Null, Value::String)),
-        "clearValue" => {
-            ctx.clear_kv_value(arg_str(&args, 0));
-            Ok(Value::Null)
-        }
-        "clearAllValues" => {
-            ctx.clear_all_kv_values();
-            Ok(Value::Null)
-        }
-        "getKvAllValues" => {
-            let mut all: Vec<(String, String)> = ctx.get_kv_all_values().into_iter().collect();
-            all.sort();
-            Ok(Value::Object(all.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
-        }
-        "getKvAllKeys" => Ok(serde_json::json!(ctx.get_kv_all_keys())),
-        "getKvLength" => Ok(serde_json::json!(ctx.get_kv_length())),
-        "pruneKvValuesUpdatedBefore" => {
-            let cutoff = args.first().and_then(Value::as_f64).unwrap_or(0.0).max(0.0) as u64;
-            Ok(serde_json::json!(ctx.prune_kv_values_updated_before(cutoff)))
-        }
-        other => Err(format!("unknown orchestration context method '{other}'")),
-    })
-    .and_then(|r| r)
-    .map_err(err)
+    orchestration::context_call(token, method, args).map_err(err)
 }
 
 #[op2(fast)]

@@ -9,6 +9,12 @@
 //!   once instead of sleeping out the poll interval. Empty fetches wait for
 //!   such a wake-up (duroxide's long-poll contract), but never longer than
 //!   the poll interval, so work queued by other processes is still seen in time.
+//! - writes (fetches included: they lock what they take) that lost SQLite's
+//!   lock to another process are tried again:
+//!   duroxide's provider opens deferred transactions, which SQLite answers
+//!   with an immediate "database is locked" when two processes upgrade to
+//!   writers at once, and duroxide fails an instance whose turn cannot be
+//!   stored after five quick tries.
 //! - the JS line behind a nondeterminism failure: duroxide detects the
 //!   mismatch after the handler ran, so the failure is annotated on its way
 //!   into history with the place of the yield that made the mismatching call.
@@ -122,15 +128,35 @@ impl HostStore {
             let woken = queue.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            let found = {
-                let _g = self.enter().await;
-                fetch().await?
-            };
+            // A fetch locks what it finds, so it is a write too.
+            let found = self.write(&mut fetch).await?;
             if found.is_some() || !self.wake_ups {
                 return Ok(found);
             }
             if tokio::time::timeout_at(deadline, woken).await.is_err() {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// Runs a write under the gate; on SQLite, a write refused because
+    /// another process holds the lock is tried again for a few seconds
+    /// (a failed attempt was rolled back, so another is safe).
+    async fn write<T, F, Fut>(&self, mut attempt: F) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ProviderError>>,
+    {
+        let _g = self.enter().await;
+        let mut backoff = Duration::from_millis(2);
+        let give_up = tokio::time::Instant::now() + LOCKED_RETRY_FOR;
+        loop {
+            match attempt().await {
+                Err(e) if self.gate.is_some() && is_locked(&e) && tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(100));
+                }
+                other => return other,
             }
         }
     }
@@ -143,6 +169,14 @@ impl HostStore {
             None => None,
         }
     }
+}
+
+/// How long a write refused by another process's lock is retried.
+const LOCKED_RETRY_FOR: Duration = Duration::from_secs(10);
+
+fn is_locked(e: &ProviderError) -> bool {
+    let m = e.message.to_ascii_lowercase();
+    m.contains("database is locked") || m.contains("database locked")
 }
 
 /// The gate of `store` when it is one of ours.
@@ -186,18 +220,18 @@ impl Provider for HostStore {
         let (mut history_delta, mut metadata) = (history_delta, metadata);
         annotate_nondeterminism(&mut history_delta, &mut metadata);
         let (worker_wakes, orchestrator_wakes) = (worker_items.len(), orchestrator_items.clone());
-        let _g = self.enter().await;
-        self.inner
-            .ack_orchestration_item(
+        self.write(|| {
+            self.inner.ack_orchestration_item(
                 lock_token,
                 execution_id,
-                history_delta,
-                worker_items,
-                orchestrator_items,
-                metadata,
-                cancelled_activities,
+                history_delta.clone(),
+                worker_items.clone(),
+                orchestrator_items.clone(),
+                metadata.clone(),
+                cancelled_activities.clone(),
             )
-            .await?;
+        })
+        .await?;
         self.wake_n(&self.worker_work, worker_wakes, None);
         self.wake_orchestrator_for(&orchestrator_wakes);
         self.instance_changed.notify_waiters();
@@ -210,8 +244,7 @@ impl Provider for HostStore {
         delay: Option<Duration>,
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
-        let _g = self.enter().await;
-        self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await?;
+        self.write(|| self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt)).await?;
         self.wake(&self.orchestrator_work, delay);
         Ok(())
     }
@@ -232,13 +265,11 @@ impl Provider for HostStore {
         execution_id: u64,
         new_events: Vec<Event>,
     ) -> Result<(), ProviderError> {
-        let _g = self.enter().await;
-        self.inner.append_with_execution(instance, execution_id, new_events).await
+        self.write(|| self.inner.append_with_execution(instance, execution_id, new_events.clone())).await
     }
 
     async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
-        let _g = self.enter().await;
-        self.inner.enqueue_for_worker(item).await?;
+        self.write(|| self.inner.enqueue_for_worker(item.clone())).await?;
         self.wake(&self.worker_work, None);
         Ok(())
     }
@@ -258,8 +289,7 @@ impl Provider for HostStore {
 
     async fn ack_work_item(&self, token: &str, completion: Option<WorkItem>) -> Result<(), ProviderError> {
         let completes = completion.is_some();
-        let _g = self.enter().await;
-        self.inner.ack_work_item(token, completion).await?;
+        self.write(|| self.inner.ack_work_item(token, completion.clone())).await?;
         if completes {
             self.wake(&self.orchestrator_work, None);
         }
@@ -292,8 +322,7 @@ impl Provider for HostStore {
         delay: Option<Duration>,
         ignore_attempt: bool,
     ) -> Result<(), ProviderError> {
-        let _g = self.enter().await;
-        self.inner.abandon_work_item(token, delay, ignore_attempt).await?;
+        self.write(|| self.inner.abandon_work_item(token, delay, ignore_attempt)).await?;
         self.wake(&self.worker_work, delay);
         Ok(())
     }
@@ -305,8 +334,7 @@ impl Provider for HostStore {
 
     async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
         let timer = matches!(item, WorkItem::TimerFired { .. }).then(|| item.clone());
-        let _g = self.enter().await;
-        self.inner.enqueue_for_orchestrator(item, delay).await?;
+        self.write(|| self.inner.enqueue_for_orchestrator(item.clone(), delay)).await?;
         match timer {
             Some(timer) if delay.is_none() => self.wake_orchestrator_for(&[timer]),
             _ => self.wake(&self.orchestrator_work, delay),

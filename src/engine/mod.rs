@@ -3,6 +3,8 @@
 
 pub mod activity;
 pub mod client;
+pub mod context_calls;
+pub mod generator_cache;
 pub mod history;
 pub mod host_store;
 pub mod orchestration;

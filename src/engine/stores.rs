@@ -65,10 +65,50 @@ pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
         .append(true)
         .open(&path)
         .map_err(|e| fail(e.to_string()))?;
-    let provider = SqliteProvider::new(&format!("sqlite:{}", path.display()), None)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
+    let provider = {
+        let _creating = SchemaLock::take(&path).await;
+        SqliteProvider::new(&format!("sqlite:{}", path.display()), None).await.map_err(|e| fail(e.to_string()))?
+    };
     Ok(Arc::new(HostStore::serialized(Arc::new(provider))))
+}
+
+/// Held while a process opens a SQLite file: duroxide creates and migrates
+/// the schema on open, and two processes doing it at once fail with
+/// "duplicate column" or "no such column". An advisory lock on the folder,
+/// not the file, so it never touches SQLite's own locks on the database.
+struct SchemaLock(Option<std::fs::File>);
+
+impl SchemaLock {
+    /// Waits without blocking the thread: this process may be opening
+    /// another database in the same folder concurrently.
+    async fn take(db: &std::path::Path) -> SchemaLock {
+        use std::os::fd::AsRawFd;
+        let folder = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        // Best effort: where the folder cannot be locked, open as before.
+        let Ok(file) = std::fs::File::open(folder) else { return SchemaLock(None) };
+        let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            // SAFETY: flock on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return SchemaLock(Some(file));
+            }
+            let busy = std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock;
+            if !busy || tokio::time::Instant::now() > give_up {
+                return SchemaLock(None);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}
+
+impl Drop for SchemaLock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        if let Some(f) = &self.0 {
+            // SAFETY: as above; closing the file would release it too.
+            unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        }
+    }
 }
 
 /// Each in-memory store is its own database (duroxide's own helper shares one

@@ -15,7 +15,7 @@ use serde_json::Value;
 pub type Outcome = Result<String, String>;
 type TaskFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
-#[derive(Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Task {
     Activity { name: String, input: String, session_id: Option<String>, tag: Option<String> },
@@ -38,7 +38,36 @@ pub enum Task {
     Select { tasks: Vec<Task> },
 }
 
-#[derive(Debug, Deserialize, PartialEq)]
+impl Task {
+    /// A short account for error messages, e.g. `activity 'Greet' with input "x"`.
+    pub fn describe(&self) -> String {
+        match self {
+            Task::Activity { name, input, .. } | Task::ActivityWithRetry { name, input, .. } => {
+                format!("activity '{name}' with input {input}")
+            }
+            Task::Timer { delay_ms } => format!("a timer of {delay_ms} ms"),
+            Task::WaitEvent { name } => format!("a wait for event '{name}'"),
+            Task::DequeueEvent { queue_name } => format!("a dequeue from '{queue_name}'"),
+            Task::GetValueFromInstance { instance_id, key } => format!("a read of '{key}' from '{instance_id}'"),
+            Task::SubOrchestration { name, input, .. }
+            | Task::SubOrchestrationWithId { name, input, .. }
+            | Task::SubOrchestrationVersioned { name, input, .. }
+            | Task::SubOrchestrationVersionedWithId { name, input, .. } => {
+                format!("sub-orchestration '{name}' with input {input}")
+            }
+            Task::Orchestration { name, instance_id, .. } | Task::OrchestrationVersioned { name, instance_id, .. } => {
+                format!("a start of '{name}' as '{instance_id}'")
+            }
+            Task::NewGuid => "ctx.newGuid()".into(),
+            Task::UtcNow => "ctx.utcNow()".into(),
+            Task::ContinueAsNew { .. } | Task::ContinueAsNewVersioned { .. } => "ctx.continueAsNew(...)".into(),
+            Task::Join { tasks } => format!("ctx.all of {} tasks", tasks.len()),
+            Task::Select { tasks } => format!("ctx.race of {} tasks", tasks.len()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Retry {
     pub max_attempts: Option<f64>,

@@ -34,6 +34,7 @@ mod composition;
 mod conformance;
 mod determinism;
 mod durability;
+mod generator_cache;
 mod logging;
 mod runtime_options;
 mod scale_out;

@@ -1,7 +1,7 @@
 //! Several processes on one store (issue 4, items 4 and 5).
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{command, fixture, repo, run_in, scenario_of, Store, TempDir};
@@ -18,15 +18,18 @@ impl Drop for Workers {
     }
 }
 
-fn spawn_worker(store: &Store, db: &str, node: &str) -> Child {
+/// A started worker and the rest of its output (kept open: a worker must not
+/// die of a closed pipe when it prints).
+fn spawn_worker(store: &Store, db: &str, node: &str) -> (Child, BufReader<ChildStdout>) {
     let script = fixture("scale.js");
     let mut cmd = command(&["run", script.to_str().unwrap(), "worker", db, node]);
     store.apply(&mut cmd);
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    out.read_line(&mut first).unwrap();
     assert_eq!(first.trim(), "ready", "worker {node} did not start");
-    child
+    (child, out)
 }
 
 fn scale(store: &Store, args: &[&str]) -> String {
@@ -51,7 +54,8 @@ store_tests! {
         let dir = TempDir::new("scale");
         let db = dir.path().join("scale.db");
         let db = db.to_str().unwrap();
-        let mut workers = Workers(vec![spawn_worker(store, db, "a"), spawn_worker(store, db, "b")]);
+        let ((a, _a_out), (b, _b_out)) = (spawn_worker(store, db, "a"), spawn_worker(store, db, "b"));
+        let mut workers = Workers(vec![a, b]);
         assert_eq!(scale(store, &["start", db, "200"]), "started");
         wait_for_progress(store, db, "200", 60);
         let b = &mut workers.0[1];
@@ -63,6 +67,56 @@ store_tests! {
         let (a, b) = (summary["nodes"]["a"].as_u64().unwrap_or(0), summary["nodes"]["b"].as_u64().unwrap_or(0));
         assert!(a > 0 && b > 0, "both workers must have completed some instances: {summary}");
         assert_eq!(a + b, 200);
+    }
+
+    // Turns of one instance taken by either process: kept generators go
+    // stale in the other process and must still resume correctly.
+    fn two_workers_taking_turns_of_the_same_instances_lose_and_repeat_nothing(store) {
+        let dir = TempDir::new("chains");
+        let db = dir.path().join("chains.db");
+        let db = db.to_str().unwrap();
+        let ((a, a_out), (b, b_out)) = (spawn_worker(store, db, "a"), spawn_worker(store, db, "b"));
+        let workers = Workers(vec![a, b]);
+        assert_eq!(scale(store, &["chains", db, "20"]), "started");
+        let summary = scenario_of(store, "scale.js", &["wait-chains", db, "20"]);
+        assert_eq!(summary["completed"], 20, "{summary}");
+        assert_eq!(summary["correct"], true, "{summary}");
+        assert!(summary["sharedByBoth"].as_u64().unwrap() > 0, "no instance had steps on both workers: {summary}");
+        drop(workers); // killed: their output ends
+        let mut ran: Vec<String> = Vec::new();
+        for out in [a_out, b_out] {
+            ran.extend(out.lines().map_while(Result::ok).filter(|l| l.starts_with("ran ")));
+        }
+        assert_eq!(ran.len(), 160, "every step must run exactly once: {ran:?}");
+        ran.sort();
+        ran.dedup();
+        assert_eq!(ran.len(), 160, "a step ran twice");
+    }
+}
+
+/// duroxide creates the schema when a store is opened; processes doing that
+/// at once on a new file used to fail with "duplicate column name".
+#[test]
+fn workers_started_together_on_a_new_sqlite_file_all_start() {
+    let dir = TempDir::new("together");
+    let script = fixture("scale.js");
+    let mut workers = Workers(Vec::new());
+    for db in 0..6 {
+        let db = dir.path().join(format!("new-{db}.db"));
+        for node in 0..4 {
+            let mut cmd = command(&["run", script.to_str().unwrap(), "worker", db.to_str().unwrap(), &node.to_string()]);
+            workers.0.push(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap());
+        }
+    }
+    for child in &mut workers.0 {
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        if first.trim() != "ready" {
+            let _ = child.kill();
+            let mut why = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
+            panic!("a worker did not start: {why}");
+        }
     }
 }
 
@@ -100,7 +154,8 @@ fn postgres_worker_survives_the_server_going_away_and_coming_back() {
     assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
     let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
     let store = Store::Postgres { url, schema: "restart".into() };
-    let _workers = Workers(vec![spawn_worker(&store, "-", "a")]);
+    let (worker, _output) = spawn_worker(&store, "-", "a");
+    let _workers = Workers(vec![worker]);
     assert_eq!(scale(&store, &["start", "-", "40"]), "started");
     wait_for_progress(&store, "-", "40", 5);
     assert!(server.command("pause").status().unwrap().success());

@@ -1,0 +1,161 @@
+//! Generators kept alive between turns of the same orchestration execution.
+//!
+//! duroxide calls the handler afresh every turn and expects the whole schedule
+//! sequence again. Instead of re-running the JavaScript from the start (work
+//! quadratic in history), a turn that ends with the generator waiting leaves it
+//! here together with the log of what it asked of its context; the next turn
+//! re-issues the log to duroxide's new context in Rust, checks every outcome
+//! against what the generator saw, and only then resumes the generator.
+//! Anything kept may be dropped at any time (capacity, V8 heap pressure): the
+//! fallback is the ordinary full replay.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::tasks::{Outcome, Task};
+use crate::host::{self, Arg};
+
+/// What a kept generator belongs to. A cached generator is reused only for
+/// the very same execution of the very same start (an instance deleted and
+/// started again under the same id is a different one).
+#[derive(Clone, PartialEq)]
+pub struct Identity {
+    pub runtime: u32,
+    pub instance: String,
+    pub execution: u64,
+    pub name: String,
+    pub version: String,
+    pub input: String,
+}
+
+/// One thing a generator did, in order.
+pub enum Entry {
+    /// A synchronous ctx call and what it returned.
+    Call { method: String, args: Vec<Value>, result: Value },
+    /// A yielded task and its outcome; `None` while it is pending.
+    Yield { task: Task, outcome: Option<Outcome> },
+}
+
+pub struct Kept {
+    pub token: u32,
+    pub identity: Identity,
+    /// Ends with the pending yield the generator is suspended at.
+    pub log: Vec<Entry>,
+}
+
+type Key = (u32, String, u64);
+
+struct Cache {
+    by_key: HashMap<Key, (u64, Kept)>,
+    /// Last use -> key; the first is the least recently used.
+    by_age: BTreeMap<u64, Key>,
+    clock: u64,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache { by_key: HashMap::new(), by_age: BTreeMap::new(), clock: 0 });
+}
+
+/// How many generators may be kept (`DUROXIDE_GENERATOR_CACHE`, 0 turns the cache off).
+pub fn capacity() -> usize {
+    static CAPACITY: OnceLock<usize> = OnceLock::new();
+    *CAPACITY.get_or_init(|| {
+        std::env::var("DUROXIDE_GENERATOR_CACHE").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(1000)
+    })
+}
+
+/// `DUROXIDE_REPLAY_CHECK=1`: every resumed turn also replays the generator
+/// from the start and checks it takes the path the kept one took, which
+/// catches orchestrations steered by state outside the generator.
+pub fn replay_check() -> bool {
+    static CHECK: OnceLock<bool> = OnceLock::new();
+    *CHECK.get_or_init(|| std::env::var("DUROXIDE_REPLAY_CHECK").is_ok_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// Evict when the V8 heap is more than this share of its limit.
+const HEAP_PRESSURE: f64 = 0.5;
+/// Heap statistics are read every this many keeps.
+const HEAP_CHECK_EVERY: u64 = 64;
+
+fn key_of(identity: &Identity) -> Key {
+    (identity.runtime, identity.instance.clone(), identity.execution)
+}
+
+/// Removes and returns the generator kept for `identity`, if any.
+pub fn take(identity: &Identity) -> Option<Kept> {
+    let kept = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        let (age, kept) = c.by_key.remove(&key_of(identity))?;
+        c.by_age.remove(&age);
+        Some(kept)
+    })?;
+    if kept.identity == *identity {
+        Some(kept)
+    } else {
+        dispose(kept.token);
+        None
+    }
+}
+
+/// Keeps a suspended generator for the next turn of its execution.
+pub fn keep(kept: Kept) {
+    let capacity = capacity();
+    if capacity == 0 {
+        dispose(kept.token);
+        return;
+    }
+    let (evicted, check_heap) = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.clock += 1;
+        let age = c.clock;
+        let key = key_of(&kept.identity);
+        let mut evicted = Vec::new();
+        if let Some((old_age, old)) = c.by_key.insert(key.clone(), (age, kept)) {
+            c.by_age.remove(&old_age);
+            evicted.push(old.token);
+        }
+        c.by_age.insert(age, key);
+        while c.by_key.len() > capacity {
+            evicted.extend(c.pop_oldest());
+        }
+        (evicted, age % HEAP_CHECK_EVERY == 0)
+    });
+    evicted.into_iter().for_each(dispose);
+    if check_heap && heap_under_pressure() {
+        evict_share(2);
+    }
+}
+
+/// Evicts the least recently used `1/divisor` of the kept generators.
+fn evict_share(divisor: usize) {
+    let tokens = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        let count = c.by_key.len().div_ceil(divisor);
+        (0..count).filter_map(|_| c.pop_oldest()).collect::<Vec<_>>()
+    });
+    tokens.into_iter().for_each(dispose);
+}
+
+impl Cache {
+    fn pop_oldest(&mut self) -> Option<u32> {
+        let (_, key) = self.by_age.pop_first()?;
+        self.by_key.remove(&key).map(|(_, kept)| kept.token)
+    }
+}
+
+fn heap_under_pressure() -> bool {
+    host::with_runtime(|runtime| {
+        let mut stats = deno_core::v8::HeapStatistics::default();
+        runtime.v8_isolate().get_heap_statistics(&mut stats);
+        stats.used_heap_size() as f64 > stats.heap_size_limit() as f64 * HEAP_PRESSURE
+    })
+    .unwrap_or(false)
+}
+
+/// Lets js/driver.js drop the generator (it lives there under its token).
+pub fn dispose(token: u32) {
+    let _ = host::call_hook(|h| &h.dispose_generator, &[Arg::Num(token as f64)]);
+}
