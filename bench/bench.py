@@ -1,19 +1,32 @@
 #!/usr/bin/env python3
 """Benchmarks duroxide (JS on the embedded runtime) against the duroxide crate
-used directly from Rust, same workloads, same options, same store type, one run.
+used directly from Rust and against duroxide-node (Node.js + the SDK's native
+addon), same workloads, same options, same store type, one run.
 
-    python3 bench/bench.py            full run (a few minutes), prints a Markdown table
+    python3 bench/bench.py            full run (several minutes), prints Markdown tables
     python3 bench/bench.py --smoke    tiny counts, checks the harness works
     python3 bench/bench.py --no-build use the binaries already in target/release
+    python3 bench/bench.py --no-node  leave out the duroxide-node column
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
 # Where cargo put the release binaries (DUROXIDE_BENCH_BIN_DIR overrides).
-BIN = os.environ.get("DUROXIDE_BENCH_BIN_DIR") or os.path.join(
-    os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release")
-JS = [os.path.join(BIN, "duroxide"), "run", os.path.join(ROOT, "bench/workloads.js")]
-RUST = [os.path.join(BIN, "duroxide-baseline")]
+BIN = os.environ.get("DUROXIDE_BENCH_BIN_DIR") or os.path.join(TARGET, "release")
+WORKLOADS = os.path.join(ROOT, "bench/workloads.js")
+# duroxide-node: the SDK's native addon from npm, driven by bench/node/duroxide
+# (the SDK's own JS package is not on the registry reachable here).
+NODE_ADDON = "duroxide-linux-x64-gnu@0.1.29"
+NODE_PREFIX = os.path.join(TARGET, "bench-node")
+
+JS, RUST, NODE = "duroxide (JS)", "pure Rust duroxide", "duroxide-node"
+COMMANDS = {
+    JS: ([os.path.join(BIN, "duroxide"), "run", WORKLOADS], {}),
+    RUST: ([os.path.join(BIN, "duroxide-baseline")], {}),
+    NODE: (["node", WORKLOADS],
+           {"NODE_PATH": os.pathsep.join([os.path.join(ROOT, "bench/node"), os.path.join(NODE_PREFIX, "node_modules")])}),
+}
 
 FULL = [("hello", 200, "throughput"), ("seq10", 200, "throughput"), ("fan100", 20, "throughput"),
         ("timer", 200, "throughput"), ("replay1000", 1, "throughput"), ("hello", 50, "latency"),
@@ -21,10 +34,16 @@ FULL = [("hello", 200, "throughput"), ("seq10", 200, "throughput"), ("fan100", 2
 SMOKE = [("hello", 3, "throughput"), ("seq10", 2, "throughput"), ("fan100", 1, "throughput"),
          ("timer", 2, "throughput"), ("replay1000", 1, "throughput"), ("hello", 3, "latency"),
          ("hello", 1, "cold"), ("hello", 5, "memory")]
+# What the generator cache buys: the JS side with it (default) and without it.
+CACHE_FULL = [("replay1000", 1), ("seq10", 200), ("fan100", 20)]
+CACHE_SMOKE = [("replay1000", 1)]
+
+FAILURES = []
 
 
-def run(command, workload, count, mode, replay):
+def run(side, workload, count, mode, replay, env=None):
     """One process on a fresh SQLite file: (result JSON, wall seconds, peak RSS in MB)."""
+    command, side_env = COMMANDS[side]
     folder = tempfile.mkdtemp(prefix="duroxide-bench-")
     try:
         program_mode = "latency" if mode == "latency" else "throughput"
@@ -33,62 +52,106 @@ def run(command, workload, count, mode, replay):
         out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
         with open(out_path, "w") as out_file, open(err_path, "w") as err_file:
             start = time.monotonic()
-            proc = subprocess.Popen(args, stdout=out_file, stderr=err_file, cwd=folder)
+            proc = subprocess.Popen(args, stdout=out_file, stderr=err_file, cwd=folder,
+                                    env={**os.environ, **side_env, **(env or {})})
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.monotonic() - start
         out, err = open(out_path).read(), open(err_path).read()
         if os.waitstatus_to_exitcode(status) != 0 or not out.strip():
-            sys.exit(f"benchmark failed: {' '.join(args)}\n{out}\n{err}")
-        return json.loads(out.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024
+            sys.exit(f"benchmark failed: {' '.join(args)}\n{out}\n{err[-3000:]}")
+        result = json.loads(out.strip().splitlines()[-1])
+        if result.get("failed"):
+            FAILURES.append(f"{side}, {workload} ×{count} ({mode}): {result['failed']} instance(s) ended Failed")
+        return result, wall, usage.ru_maxrss / 1024
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-FAILURES = []
-
-
-def measure(workload, count, mode, replay):
-    js, js_wall, js_rss = run(JS, workload, count, mode, replay)
-    rs, rs_wall, rs_rss = run(RUST, workload, count, mode, replay)
-    for side, result in (("duroxide (JS)", js), ("pure Rust duroxide", rs)):
-        if result.get("failed"):
-            FAILURES.append(f"{side}, {workload} ×{count} ({mode}): {result['failed']} instance(s) ended Failed")
+def metrics(workload, count, mode, result, wall, rss):
+    """(row name, metric, value, which way is better) for one run."""
     if mode == "throughput":
-        rows = [(f"{workload} ×{count}", "orchestrations/s", js["orchPerSec"], rs["orchPerSec"], "higher")]
-        if js["actPerSec"]:
-            rows.append((f"{workload} ×{count}", "activities/s", js["actPerSec"], rs["actPerSec"], "higher"))
+        rows = [(f"{workload} ×{count}", "orchestrations/s", result["orchPerSec"], "higher")]
+        if result["actPerSec"]:
+            rows.append((f"{workload} ×{count}", "activities/s", result["actPerSec"], "higher"))
         return rows
     if mode == "latency":
-        return [(f"{workload} ×{count}, one at a time", "p50 latency ms", js["p50Ms"], rs["p50Ms"], "lower"),
-                (f"{workload} ×{count}, one at a time", "p95 latency ms", js["p95Ms"], rs["p95Ms"], "lower")]
+        return [(f"{workload} ×{count}, one at a time", "p50 latency ms", result["p50Ms"], "lower"),
+                (f"{workload} ×{count}, one at a time", "p95 latency ms", result["p95Ms"], "lower")]
     if mode == "cold":
-        return [("cold start (fresh store)", "process start to first hello done, ms", js["firstDoneMs"], rs["firstDoneMs"], "lower"),
-                ("cold start (fresh store)", "whole process, ms", js_wall * 1000, rs_wall * 1000, "lower")]
-    return [(f"{workload} ×{count}", "peak RSS MB", js_rss, rs_rss, "lower")]
+        return [("cold start (fresh store)", "process start to first hello done, ms", result["firstDoneMs"], "lower"),
+                ("cold start (fresh store)", "whole process, ms", wall * 1000, "lower")]
+    return [(f"{workload} ×{count}", "peak RSS MB", rss, "lower")]
+
+
+def measure(sides, workload, count, mode, replay):
+    """Rows of (name, metric, better, [value per side])."""
+    per_side = [metrics(workload, count, mode, *run(side, workload, count, mode, replay)) for side in sides]
+    return [(name, metric, better, [rows[k][2] for rows in per_side])
+            for k, (name, metric, _, better) in enumerate(per_side[0])]
 
 
 def fmt(v):
     return "-" if v is None else (f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}")
 
 
+def ratio_cell(a, b, better):
+    if not a or not b:
+        return "-"
+    ratio = a / b
+    note = " (better)" if (ratio > 1) == (better == "higher") and abs(ratio - 1) > 0.05 else ""
+    return f"{fmt(ratio)}×{note}"
+
+
+def table(title, columns, ratio_names, rows):
+    """Columns of values, then each other column's ratio to the first."""
+    print(f"| {title} | metric | " + " | ".join(columns + ratio_names) + " |")
+    print("|---|---|" + "---:|" * (len(columns) + len(ratio_names)))
+    for name, metric, better, values in rows:
+        ratios = [ratio_cell(values[0], v, better) for v in values[1:]]
+        print(f"| {name} | {metric} | " + " | ".join([fmt(v) for v in values] + ratios) + " |")
+
+
+def node_available():
+    """Installs the duroxide-node addon once; None when it can be used, else why not."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node/npm not installed"
+    if not os.path.isdir(os.path.join(NODE_PREFIX, "node_modules", NODE_ADDON.split("@")[0])):
+        done = subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", NODE_PREFIX, NODE_ADDON],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            return f"npm install {NODE_ADDON} failed: {done.stderr.strip().splitlines()[-1:]}"
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--no-node", action="store_true")
     args = parser.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--workspace", "-q"], cwd=ROOT, check=True)
-    plan, replay = (SMOKE, 20) if args.smoke else (FULL, 1000)
+    sides = [JS, RUST]
+    no_node = "left out (--no-node)" if args.no_node else node_available()
+    if no_node is None:
+        sides.append(NODE)
+    plan, cache_plan, replay = (SMOKE, CACHE_SMOKE, 20) if args.smoke else (FULL, CACHE_FULL, 1000)
     rows = []
     for workload, count, mode in plan:
         print(f"  {workload} ×{count} ({mode})...", file=sys.stderr, flush=True)
-        rows += measure(workload, count, mode, replay)
-    print("| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |")
-    print("|---|---|---:|---:|---:|")
-    for name, metric, js, rs, better in rows:
-        ratio = js / rs if js and rs else None
-        note = "" if ratio is None else (" (better)" if (ratio > 1) == (better == "higher") and abs(ratio - 1) > 0.05 else "")
-        print(f"| {name} | {metric} | {fmt(js)} | {fmt(rs)} | {fmt(ratio)}×{note} |")
+        rows += measure(sides, workload, count, mode, replay)
+    cache_rows = []
+    for workload, count in cache_plan:
+        print(f"  {workload} ×{count} (generator cache on/off)...", file=sys.stderr, flush=True)
+        on, _, on_rss = run(JS, workload, count, "throughput", replay)
+        off, _, off_rss = run(JS, workload, count, "throughput", replay, {"DUROXIDE_GENERATOR_CACHE": "0"})
+        cache_rows += [(f"{workload} ×{count}", "activities/s", "higher", [on["actPerSec"], off["actPerSec"]]),
+                       (f"{workload} ×{count}", "peak RSS MB", "lower", [on_rss, off_rss])]
+    table("workload", sides, [f"JS / {'Rust' if s == RUST else 'Node'}" for s in sides[1:]], rows)
+    if no_node:
+        print(f"\nduroxide-node: {no_node}")
+    print()
+    table("duroxide (JS)", ["generator cache on", "cache off"], ["on / off"], cache_rows)
     for failure in FAILURES:
         print(f"\nFailed instances: {failure}")
 
