@@ -198,12 +198,14 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
     }
 }
 
-/// Longest sleep between status checks: completions stored by other
-/// processes wake nobody here.
+/// Status checks for completions stored by other processes (which wake
+/// nobody here) start this often and slow down to `CROSS_PROCESS_CHECK_MAX`,
+/// so many concurrent waits do not flood the store with reads.
 const CROSS_PROCESS_CHECK: Duration = Duration::from_millis(50);
+const CROSS_PROCESS_CHECK_MAX: Duration = Duration::from_millis(250);
 
-/// Like duroxide's wait, but re-checks as soon as this process stores a turn
-/// instead of polling on a back-off.
+/// Like duroxide's wait, but returns as soon as this process stores the
+/// instance's completion or failure instead of polling on a back-off.
 async fn wait_with_wake_ups(
     client: &Client,
     host: &super::host_store::HostStore,
@@ -211,10 +213,12 @@ async fn wait_with_wake_ups(
     timeout: Duration,
 ) -> Result<OrchestrationStatus, ClientError> {
     let deadline = tokio::time::Instant::now() + timeout;
+    let watch = host.watch_end(id);
+    let mut check_every = CROSS_PROCESS_CHECK;
     loop {
-        let changed = host.changes().notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
+        let ended = watch.signal().notified();
+        tokio::pin!(ended);
+        ended.as_mut().enable();
         let status = client.get_orchestration_status(id).await?;
         if matches!(status, OrchestrationStatus::Completed { .. } | OrchestrationStatus::Failed { .. }) {
             return Ok(status);
@@ -223,7 +227,8 @@ async fn wait_with_wake_ups(
         if now >= deadline {
             return Err(ClientError::Timeout);
         }
-        let _ = tokio::time::timeout((deadline - now).min(CROSS_PROCESS_CHECK), changed).await;
+        let _ = tokio::time::timeout((deadline - now).min(check_every), ended).await;
+        check_every = (check_every * 3 / 2).min(CROSS_PROCESS_CHECK_MAX);
     }
 }
 

@@ -37,9 +37,35 @@ pub struct HostStore {
     gate: Option<Mutex<()>>,
     orchestrator_work: Arc<Notify>,
     worker_work: Arc<Notify>,
-    /// Signalled after every orchestration turn is stored (status may have changed).
-    instance_changed: Notify,
+    /// Client waits by instance, signalled when this process stores the
+    /// instance's final event (one signal and a use count per instance).
+    endings: std::sync::Mutex<HashMap<String, (Arc<Notify>, usize)>>,
     wake_ups: bool,
+}
+
+/// A client's interest in one instance's end; see [`HostStore::watch_end`].
+pub struct EndWatch<'a> {
+    store: &'a HostStore,
+    instance: String,
+    signal: Arc<Notify>,
+}
+
+impl EndWatch<'_> {
+    pub fn signal(&self) -> &Notify {
+        &self.signal
+    }
+}
+
+impl Drop for EndWatch<'_> {
+    fn drop(&mut self) {
+        let mut endings = self.store.endings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, users)) = endings.get_mut(&self.instance) {
+            *users -= 1;
+            if *users == 0 {
+                endings.remove(&self.instance);
+            }
+        }
+    }
 }
 
 /// `DUROXIDE_NO_WAKEUPS=1` turns wake-ups off (for benchmarks: what they buy).
@@ -54,19 +80,35 @@ impl HostStore {
             gate,
             orchestrator_work: Arc::new(Notify::new()),
             worker_work: Arc::new(Notify::new()),
-            instance_changed: Notify::new(),
+            endings: std::sync::Mutex::new(HashMap::new()),
             wake_ups: wake_ups_enabled(),
         }
     }
 
-    /// Whether waiting on [`HostStore::changes`] is worth it (wake-ups are on).
+    /// Whether waiting on [`HostStore::watch_end`] is worth it (wake-ups are on).
     pub fn wakes(&self) -> bool {
         self.wake_ups
     }
 
-    /// Notified after each stored orchestration turn of this process.
-    pub fn changes(&self) -> &Notify {
-        &self.instance_changed
+    /// A signal notified when this process stores `instance`'s completion or failure.
+    pub fn watch_end(&self, instance: &str) -> EndWatch<'_> {
+        let mut endings = self.endings.lock().unwrap_or_else(|e| e.into_inner());
+        let (signal, users) = endings.entry(instance.to_string()).or_insert_with(|| (Arc::new(Notify::new()), 0));
+        *users += 1;
+        EndWatch { store: self, instance: instance.to_string(), signal: signal.clone() }
+    }
+
+    /// Wakes the client waits of the instances that `events` end.
+    fn signal_ends(&self, events: &[Event]) {
+        let ended = events.iter().filter(|e| {
+            matches!(e.kind, EventKind::OrchestrationCompleted { .. } | EventKind::OrchestrationFailed { .. })
+        });
+        let endings = self.endings.lock().unwrap_or_else(|e| e.into_inner());
+        for event in ended {
+            if let Some((signal, _)) = endings.get(&event.instance_id) {
+                signal.notify_waiters();
+            }
+        }
     }
 
     pub fn serialized(inner: ProviderRef) -> Self {
@@ -234,7 +276,7 @@ impl Provider for HostStore {
         .await?;
         self.wake_n(&self.worker_work, worker_wakes, None);
         self.wake_orchestrator_for(&orchestrator_wakes);
-        self.instance_changed.notify_waiters();
+        self.signal_ends(&history_delta);
         Ok(())
     }
 
@@ -265,7 +307,9 @@ impl Provider for HostStore {
         execution_id: u64,
         new_events: Vec<Event>,
     ) -> Result<(), ProviderError> {
-        self.write(|| self.inner.append_with_execution(instance, execution_id, new_events.clone())).await
+        self.write(|| self.inner.append_with_execution(instance, execution_id, new_events.clone())).await?;
+        self.signal_ends(&new_events);
+        Ok(())
     }
 
     async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
