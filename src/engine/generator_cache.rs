@@ -55,8 +55,14 @@ struct Cache {
     clock: u64,
 }
 
+impl Cache {
+    fn new() -> Cache {
+        Cache { by_key: HashMap::new(), by_age: BTreeMap::new(), clock: 0 }
+    }
+}
+
 thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache { by_key: HashMap::new(), by_age: BTreeMap::new(), clock: 0 });
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::new());
 }
 
 /// How many generators may be kept (`DUROXIDE_GENERATOR_CACHE`, 0 turns the cache off).
@@ -86,60 +92,62 @@ fn key_of(identity: &Identity) -> Key {
 
 /// Removes and returns the generator kept for `identity`, if any.
 pub fn take(identity: &Identity) -> Option<Kept> {
-    let kept = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        let (age, kept) = c.by_key.remove(&key_of(identity))?;
-        c.by_age.remove(&age);
-        Some(kept)
-    })?;
-    if kept.identity == *identity {
-        Some(kept)
-    } else {
-        dispose(kept.token);
-        None
-    }
+    let (kept, stale) = CACHE.with(|c| c.borrow_mut().take(identity));
+    stale.into_iter().for_each(dispose);
+    kept
 }
 
 /// Keeps a suspended generator for the next turn of its execution.
 pub fn keep(kept: Kept) {
-    let capacity = capacity();
-    if capacity == 0 {
-        dispose(kept.token);
-        return;
-    }
-    let (evicted, check_heap) = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        c.clock += 1;
-        let age = c.clock;
-        let key = key_of(&kept.identity);
-        let mut evicted = Vec::new();
-        if let Some((old_age, old)) = c.by_key.insert(key.clone(), (age, kept)) {
-            c.by_age.remove(&old_age);
-            evicted.push(old.token);
-        }
-        c.by_age.insert(age, key);
-        while c.by_key.len() > capacity {
-            evicted.extend(c.pop_oldest());
-        }
-        (evicted, age % HEAP_CHECK_EVERY == 0)
-    });
+    let (evicted, check_heap) = CACHE.with(|c| c.borrow_mut().keep(kept, capacity()));
     evicted.into_iter().for_each(dispose);
     if check_heap && heap_under_pressure() {
-        evict_share(2);
+        let evicted = CACHE.with(|c| c.borrow_mut().evict_share(2));
+        evicted.into_iter().for_each(dispose);
     }
 }
 
-/// Evicts the least recently used `1/divisor` of the kept generators.
-fn evict_share(divisor: usize) {
-    let tokens = CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        let count = c.by_key.len().div_ceil(divisor);
-        (0..count).filter_map(|_| c.pop_oldest()).collect::<Vec<_>>()
-    });
-    tokens.into_iter().for_each(dispose);
-}
-
+/// The bookkeeping alone; callers dispose the generators of the tokens it returns.
 impl Cache {
+    /// The entry for `identity`'s execution, if it is that very start; a
+    /// stale entry under the same key comes back as a token to dispose.
+    fn take(&mut self, identity: &Identity) -> (Option<Kept>, Option<u32>) {
+        let Some((age, kept)) = self.by_key.remove(&key_of(identity)) else { return (None, None) };
+        self.by_age.remove(&age);
+        if kept.identity == *identity {
+            (Some(kept), None)
+        } else {
+            (None, Some(kept.token))
+        }
+    }
+
+    /// Inserts as the most recently used; returns the tokens pushed out and
+    /// whether it is time to look at the heap.
+    fn keep(&mut self, kept: Kept, capacity: usize) -> (Vec<u32>, bool) {
+        if capacity == 0 {
+            return (vec![kept.token], false);
+        }
+        self.clock += 1;
+        let age = self.clock;
+        let key = key_of(&kept.identity);
+        let mut evicted = Vec::new();
+        if let Some((old_age, old)) = self.by_key.insert(key.clone(), (age, kept)) {
+            self.by_age.remove(&old_age);
+            evicted.push(old.token);
+        }
+        self.by_age.insert(age, key);
+        while self.by_key.len() > capacity {
+            evicted.extend(self.pop_oldest());
+        }
+        (evicted, age % HEAP_CHECK_EVERY == 0)
+    }
+
+    /// Evicts the least recently used `1/divisor` of the entries.
+    fn evict_share(&mut self, divisor: usize) -> Vec<u32> {
+        let count = self.by_key.len().div_ceil(divisor);
+        (0..count).filter_map(|_| self.pop_oldest()).collect()
+    }
+
     fn pop_oldest(&mut self) -> Option<u32> {
         let (_, key) = self.by_age.pop_first()?;
         self.by_key.remove(&key).map(|(_, kept)| kept.token)
@@ -158,4 +166,55 @@ fn heap_under_pressure() -> bool {
 /// Lets js/driver.js drop the generator (it lives there under its token).
 pub fn dispose(token: u32) {
     let _ = host::call_hook(|h| &h.dispose_generator, &[Arg::Num(token as f64)]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(token: u32, instance: &str, input: &str) -> Kept {
+        let identity = Identity {
+            runtime: 1,
+            instance: instance.into(),
+            execution: 1,
+            name: "Flow".into(),
+            version: "1.0.0".into(),
+            input: input.into(),
+        };
+        Kept { token, identity, log: Vec::new() }
+    }
+
+    #[test]
+    fn the_least_recently_kept_generator_is_evicted_first() {
+        let mut cache = Cache::new();
+        assert_eq!(cache.keep(kept(1, "a", "x"), 2).0, Vec::<u32>::new());
+        assert_eq!(cache.keep(kept(2, "b", "x"), 2).0, Vec::<u32>::new());
+        // "a" is used again (taken and kept after its turn): "b" is now the oldest.
+        let a = cache.take(&kept(1, "a", "x").identity).0.unwrap();
+        cache.keep(a, 2);
+        assert_eq!(cache.keep(kept(3, "c", "x"), 2).0, vec![2]);
+        assert!(cache.take(&kept(0, "b", "x").identity).0.is_none());
+        assert_eq!(cache.take(&kept(0, "c", "x").identity).0.map(|k| k.token), Some(3));
+    }
+
+    #[test]
+    fn another_start_under_the_same_id_gets_nothing_and_the_stale_one_is_disposed() {
+        let mut cache = Cache::new();
+        cache.keep(kept(7, "a", "\"old\""), 10);
+        let (found, stale) = cache.take(&kept(0, "a", "\"new\"").identity);
+        assert!(found.is_none());
+        assert_eq!(stale, Some(7));
+        assert_eq!(cache.take(&kept(0, "a", "\"old\"").identity).0.map(|k| k.token), None);
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing_and_heap_pressure_evicts_the_older_half() {
+        let mut cache = Cache::new();
+        assert_eq!(cache.keep(kept(1, "a", "x"), 0).0, vec![1]);
+        for (token, id) in [(1, "a"), (2, "b"), (3, "c"), (4, "d")] {
+            cache.keep(kept(token, id, "x"), 10);
+        }
+        assert_eq!(cache.evict_share(2), vec![1, 2]);
+        assert_eq!(cache.by_key.len(), 2);
+    }
 }
