@@ -117,9 +117,15 @@ impl Session {
     }
 }
 
+/// Records the outcome of the latest yield (calls logged after it, from a
+/// ctx used outside its generator, do not move it).
 fn settle_last_yield(token: u32, outcome: &Outcome) {
     with_live(token, |live| {
-        if let Some(Some(Entry::Yield { outcome: slot, .. })) = live.log.as_mut().map(|log| log.last_mut()) {
+        let latest = live.log.iter_mut().flatten().rev().find_map(|entry| match entry {
+            Entry::Yield { outcome: slot, .. } => Some(slot),
+            Entry::Call { .. } => None,
+        });
+        if let Some(slot) = latest {
             *slot = Some(outcome.clone());
         }
     });
