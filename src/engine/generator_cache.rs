@@ -107,6 +107,12 @@ pub fn keep(kept: Kept) {
     }
 }
 
+/// Drops the generators kept for a runtime that has shut down.
+pub fn forget_runtime(runtime: u32) {
+    let evicted = CACHE.with(|c| c.borrow_mut().forget_runtime(runtime));
+    evicted.into_iter().for_each(dispose);
+}
+
 /// The bookkeeping alone; callers dispose the generators of the tokens it returns.
 impl Cache {
     /// The entry for `identity`'s execution, if it is that very start; a
@@ -146,6 +152,18 @@ impl Cache {
     fn evict_share(&mut self, divisor: usize) -> Vec<u32> {
         let count = self.by_key.len().div_ceil(divisor);
         (0..count).filter_map(|_| self.pop_oldest()).collect()
+    }
+
+    fn forget_runtime(&mut self, runtime: u32) -> Vec<u32> {
+        let keys: Vec<Key> = self.by_key.keys().filter(|k| k.0 == runtime).cloned().collect();
+        let mut tokens = Vec::new();
+        for key in keys {
+            if let Some((age, kept)) = self.by_key.remove(&key) {
+                self.by_age.remove(&age);
+                tokens.push(kept.token);
+            }
+        }
+        tokens
     }
 
     fn pop_oldest(&mut self) -> Option<u32> {
@@ -216,5 +234,17 @@ mod tests {
         }
         assert_eq!(cache.evict_share(2), vec![1, 2]);
         assert_eq!(cache.by_key.len(), 2);
+    }
+
+    #[test]
+    fn a_runtime_that_shut_down_leaves_nothing_kept() {
+        let mut cache = Cache::new();
+        cache.keep(kept(1, "a", "x"), 10);
+        let mut other = kept(2, "b", "x");
+        other.identity.runtime = 2;
+        cache.keep(other, 10);
+        assert_eq!(cache.forget_runtime(1), vec![1]);
+        assert_eq!(cache.by_key.len(), 1);
+        assert_eq!(cache.by_age.len(), 1);
     }
 }

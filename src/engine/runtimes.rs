@@ -134,6 +134,8 @@ pub async fn shutdown(id: u32, timeout_ms: Option<u64>) -> Result<(), String> {
     })?;
     if let Some(runtime) = runtime {
         runtime.shutdown(Some(timeout_ms.unwrap_or(DEFAULT_SHUTDOWN_MS))).await;
+        // No later turn of this runtime can resume them.
+        super::generator_cache::forget_runtime(id);
     }
     Ok(())
 }
