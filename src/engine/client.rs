@@ -203,6 +203,10 @@ pub async fn call(store: ProviderRef, method: &str, args: &[Value]) -> Result<Va
 /// so many concurrent waits do not flood the store with reads.
 const CROSS_PROCESS_CHECK: Duration = Duration::from_millis(50);
 const CROSS_PROCESS_CHECK_MAX: Duration = Duration::from_millis(250);
+/// How long a wait for an instance this process just started lets the work
+/// run before its first status read (a read then only competes with it for
+/// the store: 0.5 ms of a 4 ms `hello`).
+const FIRST_LOOK_AFTER: Duration = Duration::from_millis(25);
 
 /// Like duroxide's wait, but returns as soon as this process stores the
 /// instance's completion or failure instead of polling on a back-off.
@@ -215,6 +219,9 @@ async fn wait_with_wake_ups(
     let deadline = tokio::time::Instant::now() + timeout;
     let watch = host.watch_end(id);
     let mut check_every = CROSS_PROCESS_CHECK;
+    if host.started_here(id) {
+        let _ = tokio::time::timeout(FIRST_LOOK_AFTER.min(timeout), watch.signal().notified()).await;
+    }
     loop {
         let ended = watch.signal().notified();
         tokio::pin!(ended);

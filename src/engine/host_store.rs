@@ -40,7 +40,36 @@ pub struct HostStore {
     /// Client waits by instance, signalled when this process stores the
     /// instance's final event (one signal and a use count per instance).
     endings: std::sync::Mutex<HashMap<String, (Arc<Notify>, usize)>>,
+    /// Instances this process started and has not seen end (bounded).
+    started_here: std::sync::Mutex<RecentSet>,
     wake_ups: bool,
+}
+
+/// A set that forgets its oldest members beyond a size.
+#[derive(Default)]
+struct RecentSet {
+    members: std::collections::HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl RecentSet {
+    const SIZE: usize = 4096;
+
+    fn insert(&mut self, id: &str) {
+        if self.members.insert(id.to_string()) {
+            self.order.push_back(id.to_string());
+        }
+        while self.order.len() > Self::SIZE {
+            if let Some(old) = self.order.pop_front() {
+                self.members.remove(&old);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        // Left in `order` until it ages out; `members` decides.
+        self.members.remove(id);
+    }
 }
 
 /// A client's interest in one instance's end; see [`HostStore::watch_end`].
@@ -81,6 +110,7 @@ impl HostStore {
             orchestrator_work: Arc::new(Notify::new()),
             worker_work: Arc::new(Notify::new()),
             endings: std::sync::Mutex::new(HashMap::new()),
+            started_here: std::sync::Mutex::new(RecentSet::default()),
             wake_ups: wake_ups_enabled(),
         }
     }
@@ -98,13 +128,21 @@ impl HostStore {
         EndWatch { store: self, instance: instance.to_string(), signal: signal.clone() }
     }
 
+    /// Whether this process started `instance` and has not stored its end:
+    /// a wait for it is most likely a wait for work about to run here.
+    pub fn started_here(&self, instance: &str) -> bool {
+        self.started_here.lock().unwrap_or_else(|e| e.into_inner()).members.contains(instance)
+    }
+
     /// Wakes the client waits of the instances that `events` end.
     fn signal_ends(&self, events: &[Event]) {
         let ended = events.iter().filter(|e| {
             matches!(e.kind, EventKind::OrchestrationCompleted { .. } | EventKind::OrchestrationFailed { .. })
         });
         let endings = self.endings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut started_here = self.started_here.lock().unwrap_or_else(|e| e.into_inner());
         for event in ended {
+            started_here.remove(&event.instance_id);
             if let Some((signal, _)) = endings.get(&event.instance_id) {
                 signal.notify_waiters();
             }
@@ -378,6 +416,9 @@ impl Provider for HostStore {
 
     async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
         let timer = matches!(item, WorkItem::TimerFired { .. }).then(|| item.clone());
+        if let WorkItem::StartOrchestration { instance, .. } = &item {
+            self.started_here.lock().unwrap_or_else(|e| e.into_inner()).insert(instance);
+        }
         self.write(|| self.inner.enqueue_for_orchestrator(item.clone(), delay)).await?;
         match timer {
             Some(timer) if delay.is_none() => self.wake_orchestrator_for(&[timer]),
