@@ -2,7 +2,7 @@
 // would differ on replay throw an error naming the deterministic replacement
 // and the user's file:line. Outside steps (activities, top-level code) they
 // behave normally.
-import { op_random_bytes } from "ext:core/ops";
+import { getRandomValues, randomUUID } from "ext:duroxide/crypto.js";
 
 let stepping = false;
 
@@ -52,29 +52,6 @@ function wrap(fn, what, instead) {
     },
   }[fn.name];
   return wrapped;
-}
-
-function randomBytes(length) {
-  return op_random_bytes(length);
-}
-
-function getRandomValues(array) {
-  if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array) {
-    throw new TypeError("crypto.getRandomValues expects an integer typed array");
-  }
-  if (array.byteLength > 65536) {
-    throw new RangeError(`crypto.getRandomValues: ${array.byteLength} bytes requested, 65536 at most`);
-  }
-  new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(randomBytes(array.byteLength));
-  return array;
-}
-
-function randomUUID() {
-  const b = randomBytes(16);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function fetchUnavailable() {

@@ -1,6 +1,6 @@
 // Workflow modules: a file that exports `activities` and `orchestrations`
 // (or the same keys on `export default`) and is served by the binary itself.
-import { Runtime } from "ext:duroxide/sdk.js";
+import { Runtime } from "ext:duroxide/runtime.js";
 
 let mainModule = null;
 
@@ -22,8 +22,6 @@ function declarations() {
   if (has(exports.default)) return exports.default;
   return null;
 }
-
-const AsyncFunction = (async function () {}).constructor;
 
 function checkTable(table, what) {
   if (table === undefined) return {};

@@ -1,12 +1,15 @@
 //! `duroxide`: run durable JavaScript workflows on the duroxide runtime.
 
+mod bridge;
 mod cli;
 mod engine;
 mod failure;
+mod globals;
 mod host;
 mod logging;
 #[path = "../runtime_ext/mod.rs"]
 mod runtime_ext;
+mod settings;
 
 fn main() {
     logging::init();

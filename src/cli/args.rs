@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use clap::Args;
-use duroxide::ProviderRef;
 use serde_json::Value;
 
-use crate::engine::stores;
+use crate::engine::client::Client;
+use crate::engine::store::{self, Store, StoreOptions};
 use crate::failure::Failure;
 
 #[derive(Args, Clone, Debug)]
@@ -20,23 +20,16 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn is_postgres(&self) -> bool {
-        self.store.starts_with("postgres://") || self.store.starts_with("postgresql://")
-    }
-
     /// Opens the store for a worker, creating a SQLite file if needed.
-    pub async fn open_or_create(&self) -> Result<ProviderRef, Failure> {
-        if self.is_postgres() {
-            return stores::open_postgres(&self.store, self.schema.as_deref()).await.map_err(Failure::Usage);
-        }
-        stores::open_sqlite(&self.store).await.map_err(Failure::Usage)
+    pub async fn open_or_create(&self, options: &StoreOptions) -> Result<Store, Failure> {
+        store::open(&self.store, self.schema.as_deref(), options).await.map_err(Failure::Usage)
     }
 
-    /// Opens an existing store for management verbs: a missing SQLite file is
-    /// an error rather than a new, empty database.
-    pub async fn open_existing(&self) -> Result<ProviderRef, Failure> {
-        if !self.is_postgres() {
-            if let stores::SqliteTarget::File(path) = stores::parse_sqlite_location(&self.store).map_err(Failure::Usage)? {
+    /// A client of an existing store, for management verbs: a missing SQLite
+    /// file is an error rather than a new, empty database.
+    pub async fn client(&self) -> Result<Client, Failure> {
+        if !store::is_postgres_url(&self.store) {
+            if let store::SqliteTarget::File(path) = store::parse_sqlite_location(&self.store).map_err(Failure::Usage)? {
                 if !path.is_file() {
                     return Err(Failure::Usage(format!(
                         "no store at {}: pass --store (or set DUROXIDE_STORE) to point at an existing one",
@@ -45,7 +38,7 @@ impl StoreArgs {
                 }
             }
         }
-        self.open_or_create().await
+        Ok(Client::new(&self.open_or_create(&StoreOptions::default()).await?))
     }
 }
 

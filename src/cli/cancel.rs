@@ -6,7 +6,6 @@ use serde_json::json;
 use super::args::{block_on, StoreArgs};
 use super::instance;
 use super::output::print_json;
-use crate::engine::client;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -24,12 +23,12 @@ pub struct CancelArgs {
 
 pub fn run(args: CancelArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let s = instance::existing_status(&store, &args.id).await?;
-        if instance::is_terminal(&s) {
-            return Err(Failure::Failed(format!("instance '{}' already finished ({})", args.id, s["status"].as_str().unwrap_or("?"))));
+        let client = store.client().await?;
+        let s = instance::existing_status(&client, &args.id).await?;
+        if s.is_terminal() {
+            return Err(Failure::Failed(format!("instance '{}' already finished ({})", args.id, s.status)));
         }
-        client::call(store, "cancelInstance", &[json!(args.id), json!(args.reason)]).await.map_err(Failure::Failed)?;
+        client.cancel(&args.id, &args.reason).await.map_err(Failure::Failed)?;
         if args.json {
             print_json(&json!({"instanceId": args.id, "cancelRequested": true, "reason": args.reason}));
         } else {

@@ -6,7 +6,6 @@ use serde_json::json;
 use super::args::{block_on, StoreArgs};
 use super::instance;
 use super::output::print_json;
-use crate::engine::client;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -24,18 +23,18 @@ pub struct DeleteArgs {
 
 pub fn run(args: DeleteArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let s = instance::existing_status(&store, &args.id).await?;
-        if !args.force && !instance::is_terminal(&s) {
+        let client = store.client().await?;
+        let s = instance::existing_status(&client, &args.id).await?;
+        if !args.force && !s.is_terminal() {
             return Err(Failure::Failed(format!("instance '{}' is still running; add --force to delete it anyway", args.id)));
         }
-        let r = client::call(store, "deleteInstance", &[json!(args.id), json!(args.force)]).await.map_err(Failure::Failed)?;
+        let r = client.delete(&args.id, args.force).await.map_err(Failure::Failed)?;
         if args.json {
-            print_json(&r);
+            print_json(&json!(r));
         } else {
             println!(
                 "deleted {} instance(s), {} execution(s), {} event(s), {} queued message(s)",
-                r["instancesDeleted"], r["executionsDeleted"], r["eventsDeleted"], r["queueMessagesDeleted"]
+                r.instances_deleted, r.executions_deleted, r.events_deleted, r.queue_messages_deleted
             );
         }
         Ok(0)

@@ -6,7 +6,6 @@ use serde_json::json;
 use super::args::{block_on, json_arg, StoreArgs};
 use super::instance;
 use super::output::print_json;
-use crate::engine::client;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -39,18 +38,30 @@ pub struct EnqueueArgs {
     pub json: bool,
 }
 
-/// Sends an event or queue message: `what` is "event" or "queue".
-fn deliver(store: &StoreArgs, method: &str, what: &str, id: &str, target: &str, data: Option<&str>, json_out: bool) -> Result<i32, Failure> {
+/// Where a message goes.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Event,
+    Queue,
+}
+
+/// Raises an event or enqueues a queue message.
+fn deliver(store: &StoreArgs, to: Target, id: &str, target: &str, data: Option<&str>, json_out: bool) -> Result<i32, Failure> {
     let data = json_arg("--data", data)?;
     block_on(async {
-        let store = store.open_existing().await?;
-        instance::existing_status(&store, id).await?;
-        client::call(store, method, &[json!(id), json!(target), json!(data)]).await.map_err(Failure::Failed)
+        let client = store.client().await?;
+        instance::existing_status(&client, id).await?;
+        match to {
+            Target::Event => client.raise_event(id, target, data.clone()).await,
+            Target::Queue => client.enqueue_event(id, target, data.clone()).await,
+        }
+        .map_err(Failure::Failed)
     })?;
+    let what = if to == Target::Event { "event" } else { "queue" };
     if json_out {
         let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
         print_json(&json!({"instanceId": id, what: target, "data": data}));
-    } else if what == "event" {
+    } else if to == Target::Event {
         println!("raised '{target}' on {id}");
     } else {
         println!("enqueued on '{target}' of {id}");
@@ -59,9 +70,9 @@ fn deliver(store: &StoreArgs, method: &str, what: &str, id: &str, target: &str, 
 }
 
 pub fn raise(args: RaiseArgs, store: &StoreArgs) -> Result<i32, Failure> {
-    deliver(store, "raiseEvent", "event", &args.id, &args.event, args.data.as_deref(), args.json)
+    deliver(store, Target::Event, &args.id, &args.event, args.data.as_deref(), args.json)
 }
 
 pub fn enqueue(args: EnqueueArgs, store: &StoreArgs) -> Result<i32, Failure> {
-    deliver(store, "enqueueEvent", "queue", &args.id, &args.queue, args.data.as_deref(), args.json)
+    deliver(store, Target::Queue, &args.id, &args.queue, args.data.as_deref(), args.json)
 }

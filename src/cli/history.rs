@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::args::{block_on, StoreArgs};
 use super::instance;
 use super::output::{print_json, print_table, short, time};
-use crate::engine::client;
+use crate::engine::history::HistoryEvent;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -23,10 +23,10 @@ pub struct HistoryArgs {
 }
 
 /// The event's name (activity, timer...) and a short piece of its data.
-fn name_and_data(event: &Value) -> (String, String) {
-    let data: Value = event["data"].as_str().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+fn name_and_data(event: &HistoryEvent) -> (String, String) {
+    let data: Value = event.data.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
     // Completions carry the bare result, which may itself have a "name" field.
-    let is_result = matches!(event["kind"].as_str(), Some("ActivityCompleted" | "SubOrchestrationCompleted" | "OrchestrationCompleted"));
+    let is_result = matches!(event.kind.as_str(), "ActivityCompleted" | "SubOrchestrationCompleted" | "OrchestrationCompleted");
     if is_result {
         return (String::new(), short(&data, 60));
     }
@@ -35,7 +35,7 @@ fn name_and_data(event: &Value) -> (String, String) {
         Value::Object(map) => {
             let key = ["input", "data", "error", "reason", "fireAtMs", "status", "value"].iter().find(|k| map.contains_key(**k));
             match key {
-                Some(&"fireAtMs") => format!("fires {}", time(&map["fireAtMs"])),
+                Some(&"fireAtMs") => format!("fires {}", time(map["fireAtMs"].as_u64().unwrap_or(0))),
                 Some(k) => short(&map[*k], 60),
                 None => short(&data, 60),
             }
@@ -47,24 +47,21 @@ fn name_and_data(event: &Value) -> (String, String) {
 
 pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        instance::existing_status(&store, &args.id).await?;
+        let client = store.client().await?;
+        instance::existing_status(&client, &args.id).await?;
         let execution = match args.execution {
             Some(n) => n,
-            None => {
-                let all = client::call(store.clone(), "listExecutions", &[json!(args.id)]).await.map_err(Failure::Failed)?;
-                all.as_array().and_then(|a| a.iter().filter_map(Value::as_u64).max()).unwrap_or(1)
-            }
+            None => client.executions(&args.id).await.map_err(Failure::Failed)?.into_iter().max().unwrap_or(1),
         };
-        let events = client::call(store, "readExecutionHistory", &[json!(args.id), json!(execution)])
+        let events = client
+            .history(&args.id, execution)
             .await
             .map_err(|e| Failure::Failed(format!("execution {execution} of '{}': {e}", args.id)))?;
-        let events = events.as_array().cloned().unwrap_or_default();
         if events.is_empty() {
             return Err(Failure::Failed(format!("instance '{}' has no execution {execution}", args.id)));
         }
         if args.json {
-            print_json(&Value::Array(events));
+            print_json(&json!(events));
             return Ok(0);
         }
         println!("{} execution {execution}", args.id);
@@ -72,11 +69,11 @@ pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
             .iter()
             .map(|e| {
                 let (name, data) = name_and_data(e);
-                let id = match e["sourceEventId"].as_u64() {
-                    Some(src) => format!("{} <-{src}", e["eventId"]),
-                    None => e["eventId"].to_string(),
+                let id = match e.source_event_id {
+                    Some(src) => format!("{} <-{src}", e.event_id),
+                    None => e.event_id.to_string(),
                 };
-                vec![id, time(&e["timestampMs"]), e["kind"].as_str().unwrap_or("").to_string(), name, data]
+                vec![id, time(e.timestamp_ms), e.kind.clone(), name, data]
             })
             .collect();
         print_table(&["EVENT", "TIME", "KIND", "NAME", "DATA"], &rows);

@@ -1,11 +1,10 @@
 //! `duroxide list`: instances in a store.
 
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::args::{block_on, StoreArgs};
-use super::output::{print_json, print_table, text, time};
-use crate::engine::client;
+use super::output::{print_json, print_table, time, with_parsed_output};
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -21,21 +20,17 @@ pub struct ListArgs {
 
 pub fn run(args: ListArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let ids = match &args.status {
-            Some(s) => client::call(store.clone(), "listInstancesByStatus", &[json!(s)]).await,
-            None => client::call(store.clone(), "listAllInstances", &[]).await,
-        }
-        .map_err(Failure::Failed)?;
+        let client = store.client().await?;
+        let ids = client.instances(args.status.as_deref()).await.map_err(Failure::Failed)?;
         let mut infos = Vec::new();
-        for id in ids.as_array().cloned().unwrap_or_default() {
-            if let Ok(info) = client::call(store.clone(), "getInstanceInfo", &[id]).await {
-                infos.push(super::output::parsed_output(info));
+        for id in ids {
+            if let Ok(info) = client.instance(&id).await {
+                infos.push(info);
             }
         }
-        infos.sort_by_key(|i| (i["createdAt"].as_i64().unwrap_or(0), text(&i["instanceId"])));
+        infos.sort_by(|a, b| (a.created_at, &a.instance_id).cmp(&(b.created_at, &b.instance_id)));
         if args.json {
-            print_json(&Value::Array(infos));
+            print_json(&Value::Array(infos.iter().map(with_parsed_output).collect()));
         } else if infos.is_empty() {
             println!("no instances");
         } else {
@@ -43,12 +38,12 @@ pub fn run(args: ListArgs, store: &StoreArgs) -> Result<i32, Failure> {
                 .iter()
                 .map(|i| {
                     vec![
-                        text(&i["instanceId"]),
-                        text(&i["orchestrationName"]),
-                        text(&i["orchestrationVersion"]),
-                        text(&i["status"]),
-                        text(&i["currentExecutionId"]),
-                        time(&i["updatedAt"]),
+                        i.instance_id.clone(),
+                        i.orchestration_name.clone(),
+                        i.orchestration_version.clone(),
+                        i.status.clone(),
+                        i.current_execution_id.to_string(),
+                        time(i.updated_at),
                     ]
                 })
                 .collect();

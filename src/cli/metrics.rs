@@ -4,8 +4,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::args::{block_on, StoreArgs};
-use super::output::{print_fields, print_json, text};
-use crate::engine::client;
+use super::output::{print_fields, print_json};
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -18,22 +17,22 @@ pub struct MetricsArgs {
 
 pub fn run(args: MetricsArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let system = client::call(store.clone(), "getSystemMetrics", &[]).await.map_err(Failure::Failed)?;
-        let queues = client::call(store, "getQueueDepths", &[]).await.map_err(Failure::Failed)?;
+        let client = store.client().await?;
+        let system = client.system_metrics().await.map_err(Failure::Failed)?;
+        let queues = client.queue_depths().await.map_err(Failure::Failed)?;
         if args.json {
             print_json(&json!({"system": system, "queues": queues}));
         } else {
             print_fields(&[
-                ("instances", text(&system["totalInstances"])),
-                ("running", text(&system["runningInstances"])),
-                ("completed", text(&system["completedInstances"])),
-                ("failed", text(&system["failedInstances"])),
-                ("executions", text(&system["totalExecutions"])),
-                ("events", text(&system["totalEvents"])),
-                ("orchestrator queue", text(&queues["orchestratorQueue"])),
-                ("worker queue", text(&queues["workerQueue"])),
-                ("timer queue", text(&queues["timerQueue"])),
+                ("instances", system.total_instances.to_string()),
+                ("running", system.running_instances.to_string()),
+                ("completed", system.completed_instances.to_string()),
+                ("failed", system.failed_instances.to_string()),
+                ("executions", system.total_executions.to_string()),
+                ("events", system.total_events.to_string()),
+                ("orchestrator queue", queues.orchestrator_queue.to_string()),
+                ("worker queue", queues.worker_queue.to_string()),
+                ("timer queue", queues.timer_queue.to_string()),
             ]);
         }
         Ok(0)

@@ -1,19 +1,20 @@
 //! The command line: `run` for JavaScript, management verbs for stores.
 
-pub mod args;
+mod args;
 mod cancel;
 mod completions;
 mod delete;
 mod events;
 mod history;
-pub mod instance;
+mod instance;
 mod list;
 mod metrics;
 mod output;
 mod progress;
 mod prune;
 mod run;
-pub mod start;
+mod serve;
+mod start;
 mod status;
 mod tree;
 

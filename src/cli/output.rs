@@ -1,6 +1,9 @@
 //! Printing: aligned tables and key/value blocks for people, JSON with --json.
 
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::engine::shapes::parse_loose;
 
 pub fn print_json(value: &Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
@@ -40,8 +43,9 @@ pub fn print_fields(fields: &[(&str, String)]) {
 
 /// Epoch milliseconds as `2026-11-26 13:22:33.123` (UTC).
 /// Zero (what duroxide's SQLite store reports for instance times) shows as `-`.
-pub fn time(ms: &Value) -> String {
-    ms.as_i64()
+pub fn time(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
         .filter(|ms| *ms > 0)
         .and_then(chrono::DateTime::from_timestamp_millis)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
@@ -62,18 +66,12 @@ pub fn short(value: &Value, max: usize) -> String {
     }
 }
 
-pub fn text(value: &Value) -> String {
-    match value {
-        Value::Null => "-".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A status, instance or execution as JSON, its `output` parsed from the
+/// JSON text it is stored as, as the JS API returns it.
+pub fn with_parsed_output<T: Serialize>(answer: &T) -> Value {
+    let mut value = serde_json::to_value(answer).unwrap_or_default();
+    if let Some(Value::String(raw)) = value.get("output") {
+        value["output"] = parse_loose(raw);
     }
-}
-
-/// A status or instance info with `output` parsed from its JSON text, as the JS API returns it.
-pub fn parsed_output(mut info: Value) -> Value {
-    if let Some(Value::String(raw)) = info.get("output") {
-        info["output"] = serde_json::from_str(raw).unwrap_or(Value::String(raw.clone()));
-    }
-    info
+    value
 }

@@ -39,9 +39,9 @@ impl Drop for Spinner {
 }
 
 /// What the spinner says about an instance: its status and custom status.
-pub fn describe(instance: &str, status: &serde_json::Value) -> String {
-    let state = status["status"].as_str().unwrap_or("?");
-    match status.get("customStatus").and_then(|c| c.as_str()) {
+pub fn describe(instance: &str, status: &crate::engine::shapes::Status) -> String {
+    let state = &status.status;
+    match &status.custom_status {
         Some(custom) => format!("{instance}: {state} ({custom})"),
         None => format!("{instance}: {state}"),
     }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::args::{block_on, parse_duration, StoreArgs};
 use super::output::print_json;
-use crate::engine::client;
+use crate::engine::shapes::{Filter, Prune};
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -34,24 +34,24 @@ pub fn run(args: PruneArgs, store: &StoreArgs) -> Result<i32, Failure> {
     if args.keep_last.is_none() && args.older_than.is_none() {
         return Err(Failure::Usage("prune needs --keep-last N and/or --older-than DURATION".into()));
     }
-    let cutoff = args.older_than.map(|d| chrono::Utc::now().timestamp_millis() - d.as_millis() as i64);
-    let options = json!({"keepLast": args.keep_last, "completedBefore": cutoff});
+    let cutoff = args.older_than.map(|d| (chrono::Utc::now().timestamp_millis() - d.as_millis() as i64).max(0) as u64);
+    let options = Prune { keep_last: args.keep_last, completed_before: cutoff };
     block_on(async {
-        let store = store.open_existing().await?;
+        let client = store.client().await?;
         let r = match &args.id {
             Some(id) => {
-                super::instance::existing_status(&store, id).await?;
-                client::call(store, "pruneExecutions", &[json!(id), options]).await
+                super::instance::existing_status(&client, id).await?;
+                client.prune(id, options).await
             }
-            None => client::call(store, "pruneExecutionsBulk", &[json!({}), options]).await,
+            None => client.prune_bulk(Filter::default(), options).await,
         }
         .map_err(Failure::Failed)?;
         if args.json {
-            print_json(&r);
+            print_json(&json!(r));
         } else {
             println!(
                 "pruned {} execution(s) ({} event(s)) from {} instance(s)",
-                r["executionsDeleted"], r["eventsDeleted"], r["instancesProcessed"]
+                r.executions_deleted, r.events_deleted, r.instances_processed
             );
         }
         Ok(0)

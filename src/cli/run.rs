@@ -1,14 +1,17 @@
 //! `duroxide run FILE`: a script, a worker for a workflow module, or one job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
 use serde_json::{json, Map, Value};
 
 use super::args::{json_arg, parse_duration, StoreArgs};
+use super::serve::{self, Exports, Job, ServePlan};
+use crate::bridge::runtimes;
 use crate::failure::Failure;
-use crate::host::worker::{Job, ServePlan};
+use crate::host::{self, event_loop, modules::absolute, BootOptions};
+use crate::runtime_ext::{self, Startup};
 
 #[derive(Args)]
 #[command(after_help = "\
@@ -108,6 +111,7 @@ impl RuntimeFlags {
 }
 
 pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
+    let bridge = crate::settings::from_env().map_err(Failure::Usage)?;
     let job = match &args.start {
         Some(name) => Some(Job {
             name: name.clone(),
@@ -124,7 +128,55 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
         job,
         shutdown_grace: args.runtime.shutdown_grace,
     };
-    crate::host::script::run(&args.file, args.args, &plan)
+    let file = &args.file;
+    let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot run {}: {e}", file.display())))?;
+    if metadata.is_dir() {
+        return Err(Failure::Usage(format!("cannot run {}: it is a directory, not a JavaScript file", file.display())));
+    }
+    let path = absolute(file);
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "duroxide".into());
+    let mut argv = vec![exe, path.display().to_string()];
+    argv.extend(args.args);
+
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
+    tokio.block_on(async {
+        let extensions = runtime_ext::extensions(Startup { argv, bridge });
+        host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES }).map_err(Failure::Failed)?;
+        let code = run_main(&path, &plan).await;
+        if let Ok(state) = host::op_state() {
+            runtimes::shut_down_all(state, Some(0)).await;
+        }
+        host::shut_down();
+        code
+    })
+}
+
+/// A started runtime keeps the script alive.
+fn keep_alive(state: &deno_core::OpState) -> bool {
+    runtimes::any_active(state)
+}
+
+/// Evaluates the main file, then serves its exports, or runs it as a script
+/// until its event loop is idle; returns the exit code.
+async fn run_main(path: &Path, plan: &ServePlan) -> Result<i32, Failure> {
+    host::evaluate_main(path, &keep_alive).await.map_err(Failure::Failed)?;
+    let exports = host::with(|h| h.workflow_exports())
+        .map_err(Failure::Failed)?
+        .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
+    if !exports.is_empty() {
+        return serve::serve(path, &Exports::parse(&exports), plan).await;
+    }
+    if plan.job.is_some() {
+        return Err(Failure::Usage(format!(
+            "{} exports no orchestrations or activities to run: export const orchestrations = {{ Name: function* (ctx, input) {{ ... }} }}",
+            path.display()
+        )));
+    }
+    event_loop::drive_to_idle(&keep_alive).await.map_err(Failure::Failed)?;
+    host::with(|h| h.read_exit_code()).map_err(Failure::Failed)?.map_err(Failure::Failed)
 }
 
 #[cfg(test)]

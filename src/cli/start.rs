@@ -6,7 +6,6 @@ use serde_json::json;
 use super::args::{block_on, json_arg, StoreArgs};
 use super::instance;
 use super::output::print_json;
-use crate::engine::client;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -39,16 +38,12 @@ pub fn run(args: StartArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let input = json_arg("--input", args.input.as_deref())?;
     let id = args.id.clone().unwrap_or_else(|| generated_id(&args.name));
     block_on(async {
-        let store = store.open_existing().await?;
-        let existing = instance::status(&store, &id).await?;
-        if existing["status"] != "NotFound" {
-            return Err(Failure::Failed(format!("instance '{id}' already exists ({})", existing["status"].as_str().unwrap_or("?"))));
+        let client = store.client().await?;
+        let existing = instance::status(&client, &id).await?;
+        if existing.is_found() {
+            return Err(Failure::Failed(format!("instance '{id}' already exists ({})", existing.status)));
         }
-        let (method, call_args) = match &args.version {
-            Some(v) => ("startOrchestrationVersioned", vec![json!(id), json!(args.name), json!(input), json!(v)]),
-            None => ("startOrchestration", vec![json!(id), json!(args.name), json!(input)]),
-        };
-        client::call(store, method, &call_args).await.map_err(Failure::Failed)?;
+        client.start(&id, &args.name, input, args.version.as_deref()).await.map_err(Failure::Failed)?;
         if args.json {
             print_json(&json!({"instanceId": id, "orchestration": args.name, "version": args.version}));
         } else {

@@ -1,12 +1,10 @@
 //! `duroxide status ID` and `duroxide wait ID`.
 
 use clap::Args;
-use serde_json::json;
 
 use super::args::{block_on, parse_duration, StoreArgs};
 use super::instance;
 use super::output::print_json;
-use crate::engine::client;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -34,28 +32,28 @@ pub struct WaitArgs {
 
 pub fn status(args: StatusArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let s = instance::existing_status(&store, &args.id).await?;
-        let info = client::call(store.clone(), "getInstanceInfo", &[json!(args.id)]).await.ok();
+        let client = store.client().await?;
+        let s = instance::existing_status(&client, &args.id).await?;
+        let info = client.instance(&args.id).await.ok();
         if args.json {
-            let mut v = instance::with_id(&args.id, &s);
+            let mut v = instance::status_json(&args.id, &s);
             if let Some(info) = &info {
-                v["orchestrationName"] = info["orchestrationName"].clone();
-                v["orchestrationVersion"] = info["orchestrationVersion"].clone();
-                v["executionId"] = info["currentExecutionId"].clone();
+                v["orchestrationName"] = info.orchestration_name.clone().into();
+                v["orchestrationVersion"] = info.orchestration_version.clone().into();
+                v["executionId"] = info.current_execution_id.into();
             }
             print_json(&v);
         } else {
             instance::print_status(&args.id, &s, info.as_ref());
         }
-        Ok(if s["status"] == "Failed" { 1 } else { 0 })
+        Ok(if s.is_failed() { 1 } else { 0 })
     })
 }
 
 pub fn wait(args: WaitArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
-        let store = store.open_existing().await?;
-        let s = instance::wait(&store, &args.id, args.timeout).await?;
+        let client = store.client().await?;
+        let s = instance::wait(&client, &args.id, args.timeout).await?;
         Ok(instance::report_outcome(&args.id, &s, args.json))
     })
 }

@@ -2,17 +2,15 @@
 //! `data` being JSON text of the event's payload (as in the SDK).
 
 use duroxide::{Event, EventKind};
+use serde::Serialize;
 use serde_json::{json, Value};
+
+use super::shapes::parse_loose as payload;
 
 /// The variant name, e.g. `ActivityScheduled`.
 pub fn kind_name(kind: &EventKind) -> String {
     let debug = format!("{kind:?}");
     debug.split([' ', '{', '(']).next().unwrap_or("Unknown").to_string()
-}
-
-/// Embeds payload text as JSON when it is JSON, as a string otherwise.
-fn payload(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 pub fn event_data(kind: &EventKind) -> Option<Value> {
@@ -49,17 +47,28 @@ pub fn event_data(kind: &EventKind) -> Option<Value> {
     })
 }
 
-pub fn event_json(event: &Event) -> Value {
-    let mut v = json!({
-        "eventId": event.event_id(),
-        "kind": kind_name(&event.kind),
-        "timestampMs": event.timestamp_ms,
-    });
-    if let Some(source) = event.source_event_id {
-        v["sourceEventId"] = json!(source);
+/// One event as the SDK's `readExecutionHistory` returns it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEvent {
+    pub event_id: u64,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_event_id: Option<u64>,
+    pub timestamp_ms: u64,
+    /// JSON text of the event's payload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+impl From<&Event> for HistoryEvent {
+    fn from(event: &Event) -> HistoryEvent {
+        HistoryEvent {
+            event_id: event.event_id(),
+            kind: kind_name(&event.kind),
+            source_event_id: event.source_event_id,
+            timestamp_ms: event.timestamp_ms,
+            data: event_data(&event.kind).map(|d| d.to_string()),
+        }
     }
-    if let Some(data) = event_data(&event.kind) {
-        v["data"] = Value::String(data.to_string());
-    }
-    v
 }

@@ -1,13 +1,11 @@
-//! The duroxide side: stores, runtimes, clients, and the bridges that let
-//! orchestrations and activities run JavaScript.
+//! duroxide only, no V8: stores and their decorators, the typed client and
+//! the shapes it answers in, runtime options and lifecycle, the task
+//! descriptors orchestrations yield, history as users see it.
 
-pub mod activity;
 pub mod client;
-pub mod context_calls;
-pub mod generator_cache;
 pub mod history;
-pub mod host_store;
-pub mod orchestration;
-pub mod runtimes;
-pub mod stores;
+pub mod options;
+pub mod runtime;
+pub mod shapes;
+pub mod store;
 pub mod tasks;

@@ -67,6 +67,40 @@ impl Task {
     }
 }
 
+/// The `type` names of every descriptor, read from the enum's own
+/// deserializer, so the JS side checks yields against this one list.
+pub fn type_names() -> &'static [&'static str] {
+    use serde::de::value::MapDeserializer;
+
+    /// An error that keeps the variant list serde offers for an unknown tag.
+    #[derive(Debug)]
+    struct Probe(&'static [&'static str]);
+
+    impl std::fmt::Display for Probe {
+        fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+
+    impl std::error::Error for Probe {}
+
+    impl serde::de::Error for Probe {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Probe(&[])
+        }
+
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+            Probe(expected)
+        }
+    }
+
+    let tagged = MapDeserializer::<_, Probe>::new(std::iter::once(("type", "\u{0}")));
+    match Task::deserialize(tagged) {
+        Err(Probe(names)) => names,
+        Ok(_) => &[],
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Retry {
@@ -272,6 +306,17 @@ mod tests {
             t,
             Task::Select { tasks: vec![Task::Timer { delay_ms: 5.0 }, Task::Join { tasks: vec![Task::NewGuid] }] }
         );
+    }
+
+    #[test]
+    fn type_names_are_the_enum_variants() {
+        let names = type_names();
+        assert_eq!(names.len(), 18, "{names:?}");
+        assert!(names.contains(&"activity") && names.contains(&"subOrchestrationVersionedWithId") && names.contains(&"select"));
+        for name in names {
+            let err = serde_json::from_str::<Task>(&format!(r#"{{"type":"{name}"}}"#)).err().map(|e| e.to_string());
+            assert!(err.as_deref().is_none_or(|e| !e.contains("unknown variant")), "{name}: {err:?}");
+        }
     }
 
     #[test]

@@ -1,81 +1,119 @@
-//! The JS host: one isolate owned by the current thread.
+//! V8 only, no duroxide: the one owner of the isolate ([`Host`]) and the JS
+//! callbacks the bootstrap hands it, booting, evaluating the main file,
+//! driving the event loop, module resolution and JS error text.
 //!
-//! duroxide polls an orchestration turn once with a no-op waker, so generator
-//! steps must run synchronously inside that poll. The isolate therefore lives
-//! in a thread-local that every caller on this thread borrows only for the
-//! duration of one call: the event-loop driver, orchestration handlers and
-//! activity handlers take turns, and nothing holds the borrow across an await.
+//! duroxide polls an orchestration turn once with a no-op waker and its
+//! handlers must be `Send`, so generator steps run synchronously inside that
+//! poll and reach the isolate through this thread, not through a handle they
+//! carry. The host therefore lives in a thread-local that every caller
+//! borrows only for the duration of one call: the event-loop driver,
+//! orchestration handlers and activity handlers take turns, and nothing holds
+//! the borrow across an await (see src/globals.rs).
 
+mod callbacks;
+pub mod event_loop;
 pub mod js_error;
-pub mod loader;
-pub mod script;
-pub mod worker;
+pub mod modules;
 
 use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
 use std::task::Waker;
 
-use deno_core::v8;
-use deno_core::JsRuntime;
+use deno_core::{v8, Extension, JsRuntime, ModuleSpecifier, OpState, RuntimeOptions};
 
-/// JS functions the bootstrap hands to Rust (see runtime_ext/bootstrap.js).
-pub struct Hooks {
-    pub create_generator: v8::Global<v8::Function>,
-    pub step_generator: v8::Global<v8::Function>,
-    pub dispose_generator: v8::Global<v8::Function>,
-    pub run_activity: v8::Global<v8::Function>,
-    pub yield_site: v8::Global<v8::Function>,
-    pub run_main_commonjs: v8::Global<v8::Function>,
-    pub read_exit_code: v8::Global<v8::Function>,
-    pub set_main_namespace: v8::Global<v8::Function>,
-    pub workflow_exports: v8::Global<v8::Function>,
-    pub serve_workflows: v8::Global<v8::Function>,
+pub use callbacks::Callbacks;
+use js_error::format_core_error;
+use modules::{Resolver, UserModuleLoader};
+
+/// The isolate and the JS functions the host calls by name.
+pub struct Host {
+    runtime: JsRuntime,
+    callbacks: Callbacks,
+}
+
+/// This thread's host, in separate cells so the op state and the loop's
+/// waker stay reachable while the isolate itself is borrowed.
+struct Current {
+    host: RefCell<Option<Host>>,
+    op_state: RefCell<Option<Rc<RefCell<OpState>>>>,
+    loop_waker: RefCell<Option<Waker>>,
 }
 
 thread_local! {
-    static RUNTIME: RefCell<Option<JsRuntime>> = const { RefCell::new(None) };
-    static HOOKS: RefCell<Option<Hooks>> = const { RefCell::new(None) };
-    static LOOP_WAKER: RefCell<Option<Waker>> = const { RefCell::new(None) };
+    static CURRENT: Current = const {
+        Current { host: RefCell::new(None), op_state: RefCell::new(None), loop_waker: RefCell::new(None) }
+    };
 }
 
-pub fn install(runtime: JsRuntime) {
-    RUNTIME.with(|r| *r.borrow_mut() = Some(runtime));
+pub struct BootOptions {
+    pub extensions: Vec<Extension>,
+    /// Bare module names served by extension modules, e.g. `duroxide`.
+    pub builtins: &'static [(&'static str, &'static str)],
 }
 
-/// Takes the isolate out for calls that must hold it across an await
-/// (module loading, before any duroxide runtime exists).
-pub fn take() -> Result<JsRuntime, String> {
-    RUNTIME.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()))
-        .ok_or_else(|| "internal error: the JavaScript engine is not available".to_string())
+/// Creates the isolate on this thread and runs the extensions' bootstrap.
+pub fn boot(options: BootOptions) -> Result<(), String> {
+    let resolver = Resolver::new(options.builtins);
+    let mut runtime = JsRuntime::try_new(RuntimeOptions {
+        module_loader: Some(Rc::new(UserModuleLoader::new(resolver.clone()))),
+        extensions: options.extensions,
+        ..Default::default()
+    })
+    .map_err(|e| format!("cannot start the JavaScript engine: {}", format_core_error(&e)))?;
+    let op_state = runtime.op_state();
+    op_state.borrow_mut().put(resolver);
+    let callbacks = Callbacks::take_from_global(&mut runtime)?;
+    CURRENT.with(|c| {
+        *c.op_state.borrow_mut() = Some(op_state);
+        *c.host.borrow_mut() = Some(Host { runtime, callbacks });
+    });
+    Ok(())
 }
 
 /// Drops the isolate on the thread that created it.
-pub fn uninstall() {
-    HOOKS.with(|h| h.borrow_mut().take());
-    let runtime = RUNTIME.with(|r| r.borrow_mut().take());
-    drop(runtime);
+pub fn shut_down() {
+    let host = CURRENT.with(|c| {
+        c.op_state.borrow_mut().take();
+        c.loop_waker.borrow_mut().take();
+        c.host.borrow_mut().take()
+    });
+    drop(host);
 }
 
-pub fn set_hooks(hooks: Hooks) {
-    HOOKS.with(|h| *h.borrow_mut() = Some(hooks));
-}
-
-/// Runs `f` with the isolate. Fails instead of panicking when the isolate is
+/// Runs `f` with the host. Fails instead of panicking when the host is
 /// already borrowed further up this thread's stack or is gone.
-pub fn with_runtime<R>(f: impl FnOnce(&mut JsRuntime) -> R) -> Result<R, String> {
-    RUNTIME.with(|cell| {
-        let mut guard = cell
+pub fn with<R>(f: impl FnOnce(&mut Host) -> R) -> Result<R, String> {
+    CURRENT.with(|c| {
+        let mut guard = c
+            .host
             .try_borrow_mut()
             .map_err(|_| "internal error: the JavaScript engine is busy (re-entrant call)".to_string())?;
-        let runtime = guard
-            .as_mut()
-            .ok_or_else(|| "the JavaScript engine has shut down".to_string())?;
-        Ok(f(runtime))
+        let host = guard.as_mut().ok_or_else(|| "the JavaScript engine has shut down".to_string())?;
+        Ok(f(host))
     })
 }
 
-pub fn set_loop_waker(waker: &Waker) {
-    LOOP_WAKER.with(|w| {
-        let mut w = w.borrow_mut();
+/// The isolate's op state, where extensions keep per-isolate state.
+pub fn op_state() -> Result<Rc<RefCell<OpState>>, String> {
+    CURRENT.with(|c| c.op_state.borrow().clone()).ok_or_else(|| "the JavaScript engine has shut down".to_string())
+}
+
+/// Takes the host out for calls that hold the isolate across an await
+/// (module loading, before anything else runs on this thread).
+fn take() -> Result<Host, String> {
+    CURRENT
+        .with(|c| c.host.try_borrow_mut().ok().and_then(|mut h| h.take()))
+        .ok_or_else(|| "internal error: the JavaScript engine is not available".to_string())
+}
+
+fn put_back(host: Host) {
+    CURRENT.with(|c| *c.host.borrow_mut() = Some(host));
+}
+
+fn set_loop_waker(waker: &Waker) {
+    CURRENT.with(|c| {
+        let mut w = c.loop_waker.borrow_mut();
         if !w.as_ref().is_some_and(|old| old.will_wake(waker)) {
             *w = Some(waker.clone());
         }
@@ -84,54 +122,45 @@ pub fn set_loop_waker(waker: &Waker) {
 
 /// JS run from outside the event loop may have queued ops, timers or promise
 /// jobs; the event-loop task must look at them.
-pub fn wake_loop() {
-    LOOP_WAKER.with(|w| {
-        if let Some(w) = w.borrow().as_ref() {
+fn wake_loop() {
+    CURRENT.with(|c| {
+        if let Some(w) = c.loop_waker.borrow().as_ref() {
             w.wake_by_ref();
         }
     });
 }
 
-/// An argument for a hook call.
-pub enum Arg<'a> {
-    Str(&'a str),
-    Num(f64),
-    Bool(bool),
-    Object(&'a v8::Global<v8::Object>),
+impl Host {
+    /// (used, limit) of the V8 heap in bytes.
+    pub fn heap_usage(&mut self) -> (usize, usize) {
+        let mut stats = v8::HeapStatistics::default();
+        self.runtime.v8_isolate().get_heap_statistics(&mut stats);
+        (stats.used_heap_size(), stats.heap_size_limit())
+    }
 }
 
-/// Calls one of the bootstrap hooks synchronously and returns its result as a
-/// string (hooks return JSON text or nothing). A throw becomes `Err`.
-pub fn call_hook(pick: fn(&Hooks) -> &v8::Global<v8::Function>, args: &[Arg]) -> Result<String, String> {
-    let result = with_runtime(|runtime| {
-        let function = HOOKS.with(|h| h.borrow().as_ref().map(|hooks| pick(hooks).clone()));
-        let Some(function) = function else {
-            return Err("the JavaScript engine is not initialised".to_string());
-        };
-        let scope = &mut runtime.handle_scope();
-        let function = v8::Local::new(scope, function);
-        let mut values: Vec<v8::Local<v8::Value>> = Vec::with_capacity(args.len());
-        for arg in args {
-            values.push(match arg {
-                Arg::Str(s) => v8::String::new(scope, s)
-                    .ok_or_else(|| "string too long for the JavaScript engine".to_string())?
-                    .into(),
-                Arg::Num(n) => v8::Number::new(scope, *n).into(),
-                Arg::Bool(b) => v8::Boolean::new(scope, *b).into(),
-                Arg::Object(o) => v8::Local::new(scope, *o).into(),
-            });
-        }
-        let scope = &mut v8::TryCatch::new(scope);
-        let receiver = v8::undefined(scope).into();
-        let out = function.call(scope, receiver, &values);
-        let text = match out {
-            Some(v) if v.is_string() => Ok(v.to_rust_string_lossy(scope)),
-            Some(_) => Ok(String::new()),
-            None => Err(js_error::describe_exception(scope)),
-        };
-        scope.perform_microtask_checkpoint();
-        text
-    })?;
-    wake_loop();
-    result
+/// Runs the main file: CommonJS synchronously, an ES module until its
+/// evaluation (top-level await included) has finished. `keep_alive` says
+/// whether something outside the loop (a started runtime) may still settle
+/// a pending top-level await.
+pub async fn evaluate_main(path: &Path, keep_alive: &dyn Fn(&OpState) -> bool) -> Result<(), String> {
+    let esm_by_name = path.extension().is_some_and(|e| e == "mjs");
+    let esm = esm_by_name || with(|h| h.run_main_commonjs(&path.display().to_string()))?? == "esm";
+    if !esm {
+        return Ok(());
+    }
+    let url = ModuleSpecifier::from_file_path(path).map_err(|_| format!("cannot turn {} into a module URL", path.display()))?;
+    let mut host = take()?;
+    let loaded = host.runtime.load_main_es_module(&url).await.map(|id| (id, host.runtime.mod_evaluate(id)));
+    put_back(host);
+    let (id, evaluation) = loaded.map_err(|e| format_core_error(&e))?;
+    let evaluated = event_loop::drive_until(
+        evaluation,
+        keep_alive,
+        Some("the module's top-level await never finished: it waits for something nothing will deliver"),
+    )
+    .await?;
+    evaluated.map_err(|e| format_core_error(&e))?;
+    let namespace = with(|h| h.runtime.get_module_namespace(id))?.map_err(|e| format_core_error(&e))?;
+    with(|h| h.set_main_namespace(&namespace))?
 }

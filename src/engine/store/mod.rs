@@ -1,27 +1,73 @@
-//! Opening history stores and handing them to JS as small integer handles.
+//! History stores: opening SQLite and PostgreSQL, and the decorators this
+//! process puts around the provider, each with one job (outermost first):
+//! - [`NondeterminismNotes`]: names the JS line behind a nondeterminism failure;
+//! - [`WakeUps`]: dispatchers and client waits react at once to work stored here;
+//! - [`SqliteGuard`]: one call at a time into a SQLite file, writes refused by
+//!   another process's lock tried again.
+//!
+//! Everything above this module talks to a [`Store`]: the outermost provider
+//! plus the wake-ups it carries, so client waits can use them.
+
+mod nondeterminism_notes;
+mod sqlite_guard;
+#[cfg(test)]
+mod validation;
+mod wake_ups;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
-use super::host_store::HostStore;
+pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
+pub use sqlite_guard::SqliteGuard;
+pub use wake_ups::WakeUps;
 
-static STORES: Mutex<Vec<ProviderRef>> = Mutex::new(Vec::new());
-
-pub fn add(store: ProviderRef) -> u32 {
-    let mut stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
-    stores.push(store);
-    (stores.len() - 1) as u32
+/// An opened store as this process uses it.
+#[derive(Clone)]
+pub struct Store {
+    provider: ProviderRef,
+    wake_ups: Option<Arc<WakeUps>>,
 }
 
-pub fn get(handle: u32) -> Result<ProviderRef, String> {
-    let stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
-    stores
-        .get(handle as usize)
-        .cloned()
-        .ok_or_else(|| format!("unknown store handle {handle}: pass a provider made by SqliteProvider.open/inMemory"))
+impl Store {
+    /// The outermost provider: what runtimes and clients are given.
+    pub fn provider(&self) -> ProviderRef {
+        self.provider.clone()
+    }
+
+    /// The in-process notifications, unless turned off.
+    pub fn wake_ups(&self) -> Option<&WakeUps> {
+        self.wake_ups.as_deref()
+    }
+}
+
+/// How stores are decorated; the same for every store a process opens.
+#[derive(Clone, Default)]
+pub struct StoreOptions {
+    /// In-process wake-ups (off only to measure what they buy).
+    pub no_wake_ups: bool,
+    /// Where yields were made, for nondeterminism failures (None: no notes).
+    pub yield_sites: Option<Arc<dyn YieldSites>>,
+}
+
+impl StoreOptions {
+    fn decorate(&self, provider: ProviderRef) -> Store {
+        let (provider, wake_ups) = if self.no_wake_ups {
+            (provider, None)
+        } else {
+            let wake_ups = Arc::new(WakeUps::new(provider));
+            (wake_ups.clone() as ProviderRef, Some(wake_ups))
+        };
+        let provider = match &self.yield_sites {
+            Some(sites) => Arc::new(NondeterminismNotes::new(provider, sites.clone())) as ProviderRef,
+            None => provider,
+        };
+        Store { provider, wake_ups }
+    }
 }
 
 /// Where a SQLite location string points.
@@ -46,13 +92,20 @@ pub fn parse_sqlite_location(raw: &str) -> Result<SqliteTarget, String> {
     Ok(SqliteTarget::File(PathBuf::from(rest)))
 }
 
-static MEMORY_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub fn is_postgres_url(raw: &str) -> bool {
+    raw.starts_with("postgres://") || raw.starts_with("postgresql://")
+}
 
-pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
+pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, String> {
     let path = match parse_sqlite_location(raw)? {
-        SqliteTarget::Memory => return open_in_memory().await,
+        SqliteTarget::Memory => return open_in_memory(options).await,
         SqliteTarget::File(path) => path,
     };
+    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(sqlite_file(&path).await?)))))
+}
+
+/// duroxide's provider on a file, created (with its folder) if missing.
+async fn sqlite_file(path: &std::path::Path) -> Result<SqliteProvider, String> {
     let fail = |why: String| format!("cannot open SQLite database {}: {why}", path.display());
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create folder {}: {e}", parent.display())))?;
@@ -63,13 +116,10 @@ pub async fn open_sqlite(raw: &str) -> Result<ProviderRef, String> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)
+        .open(path)
         .map_err(|e| fail(e.to_string()))?;
-    let provider = {
-        let _creating = SchemaLock::take(&path).await;
-        SqliteProvider::new(&format!("sqlite:{}", path.display()), None).await.map_err(|e| fail(e.to_string()))?
-    };
-    Ok(Arc::new(HostStore::serialized(Arc::new(provider))))
+    let _creating = SchemaLock::take(path).await;
+    SqliteProvider::new(&format!("sqlite:{}", path.display()), None).await.map_err(|e| fail(e.to_string()))
 }
 
 /// Held while a process opens a SQLite file: duroxide creates and migrates
@@ -86,7 +136,7 @@ impl SchemaLock {
         let folder = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         // Best effort: where the folder cannot be locked, open as before.
         let Ok(file) = std::fs::File::open(folder) else { return SchemaLock(None) };
-        let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             // SAFETY: flock on a descriptor this function owns.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
@@ -96,7 +146,7 @@ impl SchemaLock {
             if !busy || tokio::time::Instant::now() > give_up {
                 return SchemaLock(None);
             }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 }
@@ -111,23 +161,27 @@ impl Drop for SchemaLock {
     }
 }
 
+/// Numbers the in-memory databases of this process. Global because SQLite's
+/// shared-cache names are (see src/globals.rs).
+static MEMORY_DATABASES: AtomicU64 = AtomicU64::new(0);
+
 /// Each in-memory store is its own database (duroxide's own helper shares one
 /// per process, which would leak state between providers of one script).
-pub async fn open_in_memory() -> Result<ProviderRef, String> {
-    let n = MEMORY_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+pub async fn open_in_memory(options: &StoreOptions) -> Result<Store, String> {
+    let n = MEMORY_DATABASES.fetch_add(1, Ordering::Relaxed);
     let url = format!("sqlite:file:duroxide-memory-{}-{n}?mode=memory&cache=shared", std::process::id());
     let provider = SqliteProvider::new(&url, None)
         .await
         .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
-    Ok(Arc::new(HostStore::serialized(Arc::new(provider))))
+    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider)))))
 }
 
 /// How long connecting to PostgreSQL may take before we give up.
-const PG_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The URL as it may be shown: the password replaced by `***`.
 pub fn redact_url(raw: &str) -> String {
-    if let Ok(mut url) = deno_core::url::Url::parse(raw) {
+    if let Ok(mut url) = url::Url::parse(raw) {
         if url.password().is_none() {
             return url.to_string();
         }
@@ -144,7 +198,7 @@ pub fn redact_url(raw: &str) -> String {
 
 pub fn check_postgres_url(raw: &str) -> Result<(), String> {
     let shown = redact_url(raw);
-    let url = deno_core::url::Url::parse(raw).map_err(|e| format!("invalid PostgreSQL URL '{shown}': {e}"))?;
+    let url = url::Url::parse(raw).map_err(|e| format!("invalid PostgreSQL URL '{shown}': {e}"))?;
     if !matches!(url.scheme(), "postgres" | "postgresql") {
         return Err(format!("invalid PostgreSQL URL '{shown}': it must start with postgres:// or postgresql://"));
     }
@@ -154,23 +208,35 @@ pub fn check_postgres_url(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn open_postgres(raw: &str, schema: Option<&str>) -> Result<ProviderRef, String> {
+pub async fn open_postgres(raw: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
+    Ok(options.decorate(Arc::new(postgres(raw, schema).await?)))
+}
+
+async fn postgres(raw: &str, schema: Option<&str>) -> Result<duroxide_pg::PostgresProvider, String> {
     check_postgres_url(raw)?;
     let shown = redact_url(raw);
-    let password = deno_core::url::Url::parse(raw).ok().and_then(|u| u.password().map(String::from));
+    let password = url::Url::parse(raw).ok().and_then(|u| u.password().map(String::from));
     let connect = duroxide_pg::PostgresProvider::new_with_schema(raw, schema);
-    let provider = match tokio::time::timeout(PG_CONNECT_TIMEOUT, connect).await {
-        Err(_) => return Err(format!("cannot connect to PostgreSQL at {shown}: no answer within {} s", PG_CONNECT_TIMEOUT.as_secs())),
+    match tokio::time::timeout(PG_CONNECT_TIMEOUT, connect).await {
+        Err(_) => Err(format!("cannot connect to PostgreSQL at {shown}: no answer within {} s", PG_CONNECT_TIMEOUT.as_secs())),
         Ok(Err(e)) => {
             let mut why = format!("{e:#}");
             if let Some(p) = password.filter(|p| !p.is_empty()) {
                 why = why.replace(&p, "***");
             }
-            return Err(format!("cannot connect to PostgreSQL at {shown}: {why}"));
+            Err(format!("cannot connect to PostgreSQL at {shown}: {why}"))
         }
-        Ok(Ok(p)) => p,
-    };
-    Ok(Arc::new(HostStore::concurrent(Arc::new(provider))))
+        Ok(Ok(p)) => Ok(p),
+    }
+}
+
+/// Opens `url` (`sqlite:...`, a path, or `postgres://...`), creating a SQLite file if needed.
+pub async fn open(url: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
+    if is_postgres_url(url) {
+        open_postgres(url, schema, options).await
+    } else {
+        open_sqlite(url, options).await
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,62 @@
+// Activities: the `ctx` an activity function gets, and the runner the host
+// calls; the function's settlement goes back to Rust through an op.
+import { op_activity_is_cancelled, op_activity_settle, op_activity_trace } from "ext:core/ops";
+import { errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
+import { Client } from "ext:duroxide/client.js";
+
+const call = Symbol("call");
+
+export class ActivityContext {
+  constructor(info, callId) {
+    this.instanceId = info.instanceId;
+    this.executionId = info.executionId;
+    this.orchestrationName = info.orchestrationName;
+    this.orchestrationVersion = info.orchestrationVersion;
+    this.activityName = info.activityName;
+    this.workerId = info.workerId;
+    this.sessionId = info.sessionId ?? null;
+    Object.defineProperty(this, call, { value: { id: callId, tag: info.tag ?? null, store: info.store } });
+  }
+  tag() {
+    return this[call].tag;
+  }
+  isCancelled() {
+    return op_activity_is_cancelled(this[call].id);
+  }
+  /** A Client on the store this activity's runtime uses. */
+  getClient() {
+    return new Client({ _store: this[call].store });
+  }
+  traceInfo(message) {
+    op_activity_trace(this[call].id, "INFO", String(message));
+  }
+  traceWarn(message) {
+    op_activity_trace(this[call].id, "WARN", String(message));
+  }
+  traceError(message) {
+    op_activity_trace(this[call].id, "ERROR", String(message));
+  }
+  traceDebug(message) {
+    op_activity_trace(this[call].id, "DEBUG", String(message));
+  }
+}
+
+/** Host callback: starts `fn` for call `callId`; never throws back into Rust. */
+export function runActivity(fn, infoJson, input, callId) {
+  const info = JSON.parse(infoJson);
+  const name = info.activityName;
+  const ctx = new ActivityContext(info, callId);
+  (async () => fn(ctx, fromJson(input)))().then(
+    (value) => {
+      let text;
+      try {
+        text = toJson(value, `the result of activity '${name}'`);
+      } catch (e) {
+        op_activity_settle(callId, false, e.message);
+        return;
+      }
+      op_activity_settle(callId, true, text);
+    },
+    (e) => op_activity_settle(callId, false, errorMessage(e)),
+  );
+}

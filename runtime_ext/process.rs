@@ -1,0 +1,56 @@
+//! `process` and `console` (process.js): the script's argv (startup data),
+//! environment, exit and output.
+
+use std::io::{IsTerminal, Write};
+
+use deno_core::{op2, OpState};
+use serde_json::Value;
+
+/// `process.argv`, given when the isolate starts.
+struct ScriptArgv(Vec<String>);
+
+deno_core::extension!(
+    duroxide_process,
+    ops = [op_process_info, op_process_exit, op_console_write],
+    esm = ["ext:duroxide/process.js" = "runtime_ext/process.js"],
+    options = { argv: Vec<String> },
+    state = |state, options| {
+        state.put(ScriptArgv(options.argv));
+    },
+);
+
+#[op2]
+#[serde]
+fn op_process_info(state: &mut OpState) -> serde_json::Value {
+    let env: serde_json::Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::String(v))).collect();
+    serde_json::json!({
+        "argv": state.borrow::<ScriptArgv>().0,
+        "env": env,
+        "platform": std::env::consts::OS,
+        "pid": std::process::id(),
+        "cwd": std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
+        "stdoutIsTty": std::io::stdout().is_terminal(),
+        "stderrIsTty": std::io::stderr().is_terminal(),
+    })
+}
+
+/// Leaves at once, as Node does. `_exit` skips thread-local destructors: the
+/// isolate must not be dropped from inside the JS call that asked to exit.
+#[op2(fast)]
+fn op_process_exit(code: i32) {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit has no preconditions; it ends the process without returning.
+    unsafe { libc::_exit(code) }
+}
+
+/// console output; a closed pipe (`| head`) is not an error worth a crash.
+#[op2(fast)]
+fn op_console_write(#[string] text: &str, to_stderr: bool) {
+    let _ = if to_stderr {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        let mut out = std::io::stdout();
+        out.write_all(text.as_bytes()).and_then(|_| out.flush())
+    };
+}
