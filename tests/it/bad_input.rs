@@ -1,6 +1,6 @@
 //! Every user mistake is one clear line and a non-zero exit (issue 2, item 7).
 
-use crate::support::{fixture, run, run_in, TempDir};
+use crate::support::{command, fixture, run, run_cmd, run_in, TempDir};
 
 fn assert_no_panic(stderr: &str) {
     assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "Rust panic leaked:\n{stderr}");
@@ -21,6 +21,23 @@ fn missing_file_is_a_usage_error() {
     let r = run(&["run", "/definitely/not/here.js"]);
     assert_eq!(r.code, 2);
     assert_eq!(r.stderr.trim(), "error: cannot run /definitely/not/here.js: No such file or directory (os error 2)");
+}
+
+#[test]
+fn environment_knobs_that_are_not_understood_are_reported() {
+    for (name, value, expected) in [
+        (
+            "DUROXIDE_GENERATOR_CACHE",
+            "lots",
+            "error: DUROXIDE_GENERATOR_CACHE must be a number of generators to keep (0 turns the cache off), got 'lots'",
+        ),
+        ("DUROXIDE_REPLAY_CHECK", "maybe", "error: DUROXIDE_REPLAY_CHECK must be 1 or 0, got 'maybe'"),
+    ] {
+        let mut cmd = command(&["run", fixture("exit.js").to_str().unwrap()]);
+        cmd.env(name, value);
+        let r = run_cmd(cmd);
+        assert_eq!((r.code, r.stderr.trim()), (2, expected), "stdout: {}", r.stdout);
+    }
 }
 
 #[test]
@@ -155,9 +172,10 @@ fn malformed_postgres_url_is_one_clear_line() {
 }
 
 #[test]
+#[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn wrong_postgres_password_is_reported_without_the_password() {
-    let Some(crate::support::Store::Postgres { url, .. }) = crate::support::Store::postgres("wrong_postgres_password") else {
-        return;
+    let crate::support::Store::Postgres { url, .. } = crate::support::Store::postgres("wrong_postgres_password") else {
+        unreachable!("a PostgreSQL store");
     };
     let mut parsed = url_parts(&url);
     parsed.1 = "not-the-password".into();

@@ -140,10 +140,8 @@ impl Drop for OwnServer {
 }
 
 #[test]
+#[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn postgres_worker_survives_the_server_going_away_and_coming_back() {
-    if Store::postgres("postgres_worker_survives_the_server_going_away_and_coming_back").is_none() {
-        return;
-    }
     let server = OwnServer {
         env: vec![
             ("DUROXIDE_PG_PORT", "55439".to_string()),

@@ -35,6 +35,13 @@ fn es_module_imports_duroxide_and_relative_files() {
 }
 
 #[test]
+fn js_file_with_import_and_export_runs_as_an_es_module() {
+    let r = run(&["run", fixture("module_in_js.js").to_str().unwrap()]);
+    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
+    assert_eq!(r.json(), json!({"output": 8, "url": true, "require": "undefined"}));
+}
+
+#[test]
 fn process_exit_stops_at_once_with_its_code() {
     let r = run(&["run", fixture("exit.js").to_str().unwrap()]);
     assert_eq!(r.code, 7);

@@ -1,0 +1,11 @@
+//! Marks the PostgreSQL tests runnable (cfg `pg_tests`) when the tests are
+//! built with DUROXIDE_TEST_PG_URL set; without it they are `#[ignore]`d, so a
+//! run shows them as ignored instead of passing them silently.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(pg_tests)");
+    println!("cargo::rerun-if-env-changed=DUROXIDE_TEST_PG_URL");
+    if std::env::var_os("DUROXIDE_TEST_PG_URL").is_some_and(|v| !v.is_empty()) {
+        println!("cargo::rustc-cfg=pg_tests");
+    }
+}
