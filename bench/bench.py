@@ -7,6 +7,9 @@ addon), same workloads, same options, same store type, one run.
     python3 bench/bench.py --smoke    tiny counts, checks the harness works
     python3 bench/bench.py --no-build use the binaries already in target/release
     python3 bench/bench.py --no-node  leave out the duroxide-node column
+    python3 bench/bench.py --compare OTHER/duroxide
+                                      adds a column for another build of duroxide
+                                      (e.g. before a change), measured in the same run
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
@@ -20,7 +23,7 @@ WORKLOADS = os.path.join(ROOT, "bench/workloads.js")
 NODE_ADDON = "duroxide-linux-x64-gnu@0.1.29"
 NODE_PREFIX = os.path.join(TARGET, "bench-node")
 
-JS, RUST, NODE = "duroxide (JS)", "pure Rust duroxide", "duroxide-node"
+JS, RUST, NODE, OTHER = "duroxide (JS)", "pure Rust duroxide", "duroxide-node", "other duroxide (--compare)"
 COMMANDS = {
     JS: ([os.path.join(BIN, "duroxide"), "run", WORKLOADS], {}),
     RUST: ([os.path.join(BIN, "duroxide-baseline")], {}),
@@ -128,6 +131,7 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-node", action="store_true")
+    parser.add_argument("--compare", metavar="BIN", help="another duroxide binary to measure beside this one")
     args = parser.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--workspace", "-q"], cwd=ROOT, check=True)
@@ -135,6 +139,9 @@ def main():
     no_node = "left out (--no-node)" if args.no_node else node_available()
     if no_node is None:
         sides.append(NODE)
+    if args.compare:
+        COMMANDS[OTHER] = ([os.path.abspath(args.compare), "run", WORKLOADS], {})
+        sides.append(OTHER)
     plan, cache_plan, replay = (SMOKE, CACHE_SMOKE, 20) if args.smoke else (FULL, CACHE_FULL, 1000)
     rows = []
     for workload, count, mode in plan:
@@ -147,7 +154,8 @@ def main():
         off, _, off_rss = run(JS, workload, count, "throughput", replay, {"DUROXIDE_GENERATOR_CACHE": "0"})
         cache_rows += [(f"{workload} ×{count}", "activities/s", "higher", [on["actPerSec"], off["actPerSec"]]),
                        (f"{workload} ×{count}", "peak RSS MB", "lower", [on_rss, off_rss])]
-    table("workload", sides, [f"JS / {'Rust' if s == RUST else 'Node'}" for s in sides[1:]], rows)
+    short = {RUST: "Rust", NODE: "Node", OTHER: "other"}
+    table("workload", sides, [f"JS / {short[s]}" for s in sides[1:]], rows)
     if no_node:
         print(f"\nduroxide-node: {no_node}")
     print()

@@ -1,11 +1,13 @@
-// The generator driver: the functions the host calls to start, step and
-// locate orchestration generators. Each generator lives in a holder object
-// that Rust owns (dropping the holder drops the generator). Every function
-// returns plain data; nothing here throws back into Rust.
+// The generator driver: the functions the host calls to start and step
+// orchestration generators. Each generator lives in a holder object that Rust
+// owns (dropping the holder drops the generator); `holder.site` is the Error
+// made with the task it last yielded, whose stack the host reads for
+// nondeterminism reports. Every function returns plain data; nothing here
+// throws back into Rust.
 import { op_task_types } from "ext:core/ops";
 import { OrchestrationContext, SITE } from "ext:duroxide/orchestration_context.js";
 import { describe, fromJson, toJson } from "ext:duroxide/json.js";
-import { guarded, userLocation } from "ext:duroxide/guard.js";
+import { guarded } from "ext:duroxide/guard.js";
 
 /** The `type` of every durable task, from the Rust descriptor enum. */
 const TASK_TYPES = new Set(op_task_types());
@@ -97,11 +99,6 @@ function stepGenerator(holder, isError, payload) {
   return advance(holder, "next", value);
 }
 
-/** Where the generator last yielded, as path:line:column ("" before its first yield). */
-function yieldSite(holder) {
-  return holder.site ? userLocation(holder.site) : "";
-}
-
 const parseAgain = (v) => (typeof v === "string" ? fromJson(v) : v);
 
 /** `...Typed` tasks parse their result once more (as the SDK does). */
@@ -113,4 +110,4 @@ function parseTyped(value, type) {
   return parseAgain(value);
 }
 
-export const generatorCallbacks = { createGenerator, stepGenerator, yieldSite };
+export const generatorCallbacks = { createGenerator, stepGenerator };

@@ -72,6 +72,9 @@ struct Session {
     /// True only while awaiting a task the generator is suspended at: the
     /// one state a later turn can resume from.
     resumable: bool,
+    /// A generator ran from the start in this turn, replaying history: the
+    /// only kind of turn whose calls can diverge from what history recorded.
+    replayed: bool,
 }
 
 impl Session {
@@ -81,7 +84,7 @@ impl Session {
             let live = Live { ctx: ctx.clone(), log, script: VecDeque::new(), generator };
             s.borrow_mut::<Sessions>().live.insert(token, live);
         })?;
-        Ok(Session { token, identity, resumable: false })
+        Ok(Session { token, identity, resumable: false, replayed: false })
     }
 
     fn record(&self, entry: Entry) {
@@ -105,7 +108,8 @@ impl Session {
     }
 
     /// Starts a fresh generator on this session's token and runs it to its first yield.
-    fn start(&self) -> Result<Step, String> {
+    fn start(&mut self) -> Result<Step, String> {
+        self.replayed = true;
         let id = &self.identity;
         let function = with_state(|s| runtimes::orchestration_function(s, id.runtime, &id.name, &id.version))?
             .ok_or_else(|| format!("orchestration '{}' (version {}) is not registered", id.name, id.version))?;
@@ -149,15 +153,17 @@ fn settle_last_yield(token: u32, outcome: &Outcome) {
 }
 
 impl Drop for Session {
-    /// Notes where the generator last yielded (for nondeterminism reports)
-    /// and keeps it when the next turn can resume it. Fails quietly when the
-    /// isolate is busy or gone (a runtime shutting down from inside JS).
+    /// Notes where a replaying generator last yielded (for nondeterminism
+    /// reports; a resumed one repeats calls history already accepted) and
+    /// keeps the generator when the next turn can resume it. Fails quietly
+    /// when the isolate is busy or gone (a runtime shutting down from inside JS).
     fn drop(&mut self) {
         let Some(live) = with_state(|s| s.borrow_mut::<Sessions>().live.remove(&self.token)).ok().flatten() else {
             return;
         };
         let Some(generator) = live.generator else { return };
-        if let Some(site) = host::with(|h| h.yield_site(&generator)).ok().flatten() {
+        let site = if self.replayed { host::with(|h| h.yield_site(&generator)).ok().flatten() } else { None };
+        if let Some(site) = site {
             let _ = with_state(|s| s.borrow::<Arc<SiteBook>>().note(&self.identity.instance, site));
         }
         let Some(log) = live.log.filter(|_| self.resumable) else { return };

@@ -4,7 +4,7 @@
 
 use deno_core::{v8, JsRuntime};
 
-use super::js_error::describe_exception;
+use super::js_error::{describe_exception, display_paths};
 use super::{wake_loop, Host};
 
 /// Where runtime_ext/bootstrap.js leaves the callbacks; deleted once read.
@@ -13,7 +13,6 @@ const GLOBAL_NAME: &str = "__duroxideHostCallbacks";
 pub struct Callbacks {
     create_generator: v8::Global<v8::Function>,
     step_generator: v8::Global<v8::Function>,
-    yield_site: v8::Global<v8::Function>,
     run_activity: v8::Global<v8::Function>,
     run_main_commonjs: v8::Global<v8::Function>,
     read_exit_code: v8::Global<v8::Function>,
@@ -42,7 +41,6 @@ impl Callbacks {
         Ok(Callbacks {
             create_generator: get("createGenerator")?,
             step_generator: get("stepGenerator")?,
-            yield_site: get("yieldSite")?,
             run_activity: get("runActivity")?,
             run_main_commonjs: get("runMainCommonJs")?,
             read_exit_code: get("readExitCode")?,
@@ -130,9 +128,22 @@ impl Host {
         Ok(text(step))
     }
 
-    /// `path:line:column` of the generator's latest yield, if it yielded.
+    /// `path:line:column` of the generator's latest yield, if it yielded:
+    /// the first frame outside the binary's own JS in the stack trace V8
+    /// captured when the yielded task was made (`holder.site`, an Error).
+    /// Read here without running JS or formatting the whole stack.
     pub fn yield_site(&mut self, holder: &v8::Global<v8::Object>) -> Option<String> {
-        self.call(|c| &c.yield_site, &[Arg::Object(holder)]).ok().map(text).filter(|s| !s.is_empty())
+        let scope = &mut self.runtime.handle_scope();
+        let holder = v8::Local::new(scope, holder);
+        let key = v8::String::new(scope, "site")?;
+        let site = holder.get(scope, key.into()).filter(|v| v.is_object())?;
+        let trace = v8::Exception::get_stack_trace(scope, site)?;
+        (0..trace.get_frame_count()).find_map(|i| {
+            let frame = trace.get_frame(scope, i)?;
+            let name = frame.get_script_name(scope)?.to_rust_string_lossy(scope);
+            let user = !name.is_empty() && !name.starts_with("ext:");
+            user.then(|| display_paths(&format!("{name}:{}:{}", frame.get_line_number(), frame.get_column())))
+        })
     }
 
     /// Starts an activity function; it reports its end through an op, under `call`.
