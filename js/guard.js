@@ -2,7 +2,6 @@
 // would differ on replay throw an error naming the deterministic replacement
 // and the user's file:line. Outside steps (activities, top-level code) they
 // behave normally.
-import { getRandomValues, randomUUID } from "ext:duroxide/crypto.js";
 
 let stepping = false;
 
@@ -54,12 +53,11 @@ function wrap(fn, what, instead) {
   return wrapped;
 }
 
-function fetchUnavailable() {
-  return Promise.reject(new TypeError("fetch is not available in this build of duroxide"));
-}
-
-/** Replaces the globals; `define` installs a global the way bootstrap does. */
-export function installGuard(define) {
+/**
+ * Replaces the globals; `define` installs a global the way bootstrap does;
+ * `fetch` and `crypto` are the web platform's, guarded here.
+ */
+export function installGuard(define, { fetch, crypto }) {
   const RealDate = globalThis.Date;
   function Date(...args) {
     if (!new.target) {
@@ -76,11 +74,14 @@ export function installGuard(define) {
 
   Math.random = wrap(Math.random, "Math.random()", "yield ctx.newGuid() or an activity");
 
+  const getRandomValues = (array) => crypto.getRandomValues(array);
+  const randomUUID = () => crypto.randomUUID();
   define("crypto", Object.freeze({
+    subtle: crypto.subtle,
     getRandomValues: wrap(getRandomValues, "crypto.getRandomValues()", "yield ctx.newGuid() or an activity"),
     randomUUID: wrap(randomUUID, "crypto.randomUUID()", "yield ctx.newGuid()"),
   }));
   define("setTimeout", wrap(globalThis.setTimeout, "setTimeout()", "yield ctx.scheduleTimer(ms)"));
   define("setInterval", wrap(globalThis.setInterval, "setInterval()", "yield ctx.scheduleTimer(ms) in a loop"));
-  define("fetch", wrap(fetchUnavailable, "fetch()", "an activity that does the request"));
+  define("fetch", wrap(fetch, "fetch()", "an activity that does the request"));
 }

@@ -15,6 +15,7 @@ import { runMainCommonJs } from "ext:duroxide/commonjs.js";
 import { generatorCallbacks } from "ext:duroxide/driver.js";
 import { runActivity } from "ext:duroxide/activity.js";
 import { installGuard } from "ext:duroxide/guard.js";
+import { crypto, fetch, webGlobals } from "ext:duroxide/web.js";
 import { serveWorkflows, setMainNamespace, workflowExports } from "ext:duroxide/workflow_module.js";
 // Evaluated now, so `require('duroxide')` finds it ready (op_import_sync refuses a module mid-evaluation).
 import "ext:duroxide/duroxide.js";
@@ -50,7 +51,8 @@ define("EventTarget", EventTarget);
 define("performance", performance);
 define("global", globalThis);
 define("process", processObject);
-installGuard(define);
+for (const [name, value] of Object.entries(webGlobals)) define(name, value);
+installGuard(define, { fetch, crypto });
 
 // Read and deleted by the host as it boots.
 globalThis.__duroxideHostCallbacks = {

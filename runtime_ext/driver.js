@@ -4,10 +4,20 @@
 // made with the task it last yielded, whose stack the host reads for
 // nondeterminism reports. Every function returns plain data; nothing here
 // throws back into Rust.
-import { op_task_types } from "ext:core/ops";
+import { op_step_permissions, op_task_types } from "ext:core/ops";
 import { OrchestrationContext, SITE } from "ext:duroxide/orchestration_context.js";
 import { describe, fromJson, toJson } from "ext:duroxide/json.js";
 import { guarded } from "ext:duroxide/guard.js";
+
+/** Runs `fn` as a generator step: the guard on, and no I/O permitted to ops. */
+function step(fn) {
+  op_step_permissions(true);
+  try {
+    return guarded(fn);
+  } finally {
+    op_step_permissions(false);
+  }
+}
 
 /** The `type` of every durable task, from the Rust descriptor enum. */
 const TASK_TYPES = new Set(op_task_types());
@@ -45,7 +55,7 @@ function advance(holder, method, arg) {
   let r;
   for (;;) {
     try {
-      r = guarded(() => holder.gen[method](arg));
+      r = step(() => holder.gen[method](arg));
     } catch (e) {
       holder.gen = null;
       return threw(failureText(e));
@@ -80,7 +90,7 @@ function createGenerator(holder, fn, infoJson, input) {
   const ctx = new OrchestrationContext(info, info.token);
   let gen;
   try {
-    gen = guarded(() => fn(ctx, fromJson(input)));
+    gen = step(() => fn(ctx, fromJson(input)));
   } catch (e) {
     return threw(failureText(e));
   }

@@ -4,17 +4,22 @@
 
 mod activity;
 mod client;
-mod crypto;
 mod modules;
 mod orchestration;
+pub mod permissions;
 mod process;
 mod runtime;
 mod stores;
+mod web;
+
+use std::rc::Rc;
 
 use deno_core::Extension;
 use deno_error::JsErrorBox;
+use deno_permissions::PermissionsContainer;
 
 use crate::bridge;
+use permissions::PermissionSets;
 
 /// Bare module names and the extension modules that serve them, for both
 /// `require` and `import` (see host::modules).
@@ -27,6 +32,7 @@ pub struct Startup {
     /// `process.argv`: like Node, `[binary, script, ...args]`.
     pub argv: Vec<String>,
     pub bridge: bridge::Settings,
+    pub permissions: PermissionSets,
 }
 
 /// Granted to deno_web for `performance.now()` precision.
@@ -40,7 +46,7 @@ impl deno_web::TimersPermission for TimerPermissions {
 
 deno_core::extension!(
     duroxide_sdk,
-    deps = [deno_webidl, deno_console, deno_url, deno_web],
+    deps = [deno_webidl, deno_console, deno_url, deno_web, duroxide_web],
     esm_entry_point = "ext:duroxide/bootstrap.js",
     esm = [
         "ext:duroxide/bootstrap.js" = "runtime_ext/bootstrap.js",
@@ -50,9 +56,11 @@ deno_core::extension!(
         "ext:duroxide/duroxide.js" = "js/duroxide.js",
         "ext:duroxide/workflow_module.js" = "js/workflow_module.js",
     ],
-    options = { bridge: bridge::Settings },
+    options = { bridge: bridge::Settings, permissions: PermissionSets },
     state = |state, options| {
         state.put(TimerPermissions);
+        state.put(options.permissions.work.clone());
+        state.put(options.permissions);
         bridge::install(state, &options.bridge);
     },
 );
@@ -64,15 +72,26 @@ pub fn extensions(startup: Startup) -> Vec<Extension> {
         deno_console::deno_console::init_ops_and_esm(),
         deno_url::deno_url::init_ops_and_esm(),
         deno_web::deno_web::init_ops_and_esm::<TimerPermissions>(Default::default(), None),
+        // deno_io first of what adds resources: it asserts stdin/stdout/stderr get ids 0, 1, 2.
+        deno_io::deno_io::init_ops_and_esm(Some(deno_io::Stdio::default())),
+        deno_tls::deno_tls::init_ops_and_esm(),
+        deno_net::deno_net::init_ops_and_esm::<PermissionsContainer>(None, None),
+        deno_fetch::deno_fetch::init_ops_and_esm::<PermissionsContainer>(deno_fetch::Options {
+            user_agent: format!("duroxide/{}", env!("CARGO_PKG_VERSION")),
+            ..Default::default()
+        }),
+        deno_fs::deno_fs::init_ops_and_esm::<PermissionsContainer>(Rc::new(deno_fs::RealFs)),
+        deno_crypto::deno_crypto::init_ops_and_esm(None),
+        deno_process::deno_process::init_ops_and_esm(None),
+        web::duroxide_web::init_ops_and_esm(),
         process::duroxide_process::init_ops_and_esm(startup.argv),
-        crypto::duroxide_crypto::init_ops_and_esm(),
         modules::duroxide_modules::init_ops_and_esm(),
         stores::duroxide_stores::init_ops_and_esm(),
         client::duroxide_client::init_ops_and_esm(),
         orchestration::duroxide_orchestration::init_ops_and_esm(),
         activity::duroxide_activity::init_ops_and_esm(),
         runtime::duroxide_runtime::init_ops_and_esm(),
-        duroxide_sdk::init_ops_and_esm(startup.bridge),
+        duroxide_sdk::init_ops_and_esm(startup.bridge, startup.permissions),
     ]
 }
 

@@ -1,9 +1,12 @@
 // `console` and a minimal `process`: what workflow scripts use from Node's.
+import { core } from "ext:core/mod.js";
 import { op_console_write, op_process_exit, op_process_info } from "ext:core/ops";
 import { Console, setNoColorFns } from "ext:deno_console/01_console.js";
 import { performance } from "ext:deno_web/15_performance.js";
 
 const info = op_process_info();
+// deno_fs reads the OS from the build info (unix-only stat fields).
+core.setBuildInfo(info.target);
 setNoColorFns(() => !info.stdoutIsTty, () => !info.stderrIsTty);
 
 export const console = new Console((msg, level) => op_console_write(msg, level > 1));

@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use deno_core::{op2, OpState};
+use deno_error::JsErrorBox;
 use serde_json::Value;
 
 /// `process.argv`, given when the isolate starts.
@@ -11,7 +12,7 @@ struct ScriptArgv(Vec<String>);
 
 deno_core::extension!(
     duroxide_process,
-    ops = [op_process_info, op_process_exit, op_console_write],
+    ops = [op_process_info, op_process_exit, op_console_write, op_set_raw],
     esm = ["ext:duroxide/process.js" = "runtime_ext/process.js"],
     options = { argv: Vec<String> },
     state = |state, options| {
@@ -27,6 +28,7 @@ fn op_process_info(state: &mut OpState) -> serde_json::Value {
         "argv": state.borrow::<ScriptArgv>().0,
         "env": env,
         "platform": std::env::consts::OS,
+        "target": env!("TARGET"),
         "pid": std::process::id(),
         "cwd": std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
         "stdoutIsTty": std::io::stdout().is_terminal(),
@@ -53,4 +55,11 @@ fn op_console_write(#[string] text: &str, to_stderr: bool) {
         let mut out = std::io::stdout();
         out.write_all(text.as_bytes()).and_then(|_| out.flush())
     };
+}
+
+/// deno_io and deno_fs import this terminal op, which deno keeps in its own
+/// runtime; jobs have no terminal to put in raw mode.
+#[op2(fast)]
+fn op_set_raw(#[smi] _rid: u32, _is_raw: bool, _cbreak: bool) -> Result<(), JsErrorBox> {
+    Err(JsErrorBox::new("NotSupported", "raw terminal mode is not available in duroxide"))
 }

@@ -11,6 +11,7 @@ use super::serve::{self, Exports, Job, ServePlan};
 use crate::bridge::runtimes;
 use crate::failure::Failure;
 use crate::host::{self, event_loop, modules::absolute, BootOptions};
+use crate::runtime_ext::permissions::{Grants, PermissionSets};
 use crate::runtime_ext::{self, Startup};
 
 #[derive(Args)]
@@ -21,6 +22,7 @@ Examples:
   duroxide run workflows.js --store postgres://app:pw@db/app --worker-concurrency 16
   duroxide run job.js --start Nightly --input '{\"day\":\"2026-11-26\"}' --id nightly-1126
   duroxide run app.js -- --verbose          arguments for the script (process.argv)
+  duroxide run etl.js --sandbox --allow-read=./in --allow-write=./out --allow-net=api.example.com
 
 A workflow module exports its work instead of creating a runtime:
   export const activities = { Greet: async (ctx, name) => `Hello, ${name}!` };
@@ -45,6 +47,8 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub runtime: RuntimeFlags,
+    #[command(flatten)]
+    pub permissions: PermissionFlags,
     /// Arguments for the script (process.argv[2..])
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
@@ -74,6 +78,42 @@ pub struct RuntimeFlags {
     /// How long a shutdown waits for in-flight work
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Permissions (everything is allowed unless --sandbox)")]
+pub struct PermissionFlags {
+    /// Deny all file, network, subprocess and environment access that an --allow-* flag does not grant
+    #[arg(long, env = "DUROXIDE_SANDBOX", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    pub sandbox: bool,
+    /// With --sandbox: reading files (all, or under these paths)
+    #[arg(long, value_name = "PATHS", num_args = 0.., value_delimiter = ',', require_equals = true, requires = "sandbox")]
+    pub allow_read: Option<Vec<String>>,
+    /// With --sandbox: writing files (all, or under these paths)
+    #[arg(long, value_name = "PATHS", num_args = 0.., value_delimiter = ',', require_equals = true, requires = "sandbox")]
+    pub allow_write: Option<Vec<String>>,
+    /// With --sandbox: network access (all, or these hosts, e.g. api.example.com,127.0.0.1:8080)
+    #[arg(long, value_name = "HOSTS", num_args = 0.., value_delimiter = ',', require_equals = true, requires = "sandbox")]
+    pub allow_net: Option<Vec<String>>,
+    /// With --sandbox: running programs (all, or these, e.g. tar,/usr/bin/gzip)
+    #[arg(long, value_name = "PROGRAMS", num_args = 0.., value_delimiter = ',', require_equals = true, requires = "sandbox")]
+    pub allow_run: Option<Vec<String>>,
+    /// With --sandbox: environment variables (all, or these names; NAME_* for a prefix)
+    #[arg(long, value_name = "NAMES", num_args = 0.., value_delimiter = ',', require_equals = true, requires = "sandbox")]
+    pub allow_env: Option<Vec<String>>,
+}
+
+impl PermissionFlags {
+    pub fn grants(&self) -> Grants {
+        Grants {
+            sandbox: self.sandbox,
+            read: self.allow_read.clone(),
+            write: self.allow_write.clone(),
+            net: self.allow_net.clone(),
+            run: self.allow_run.clone(),
+            env: self.allow_env.clone(),
+        }
+    }
 }
 
 /// `--tags` in the SDK's workerTagFilter form.
@@ -112,6 +152,7 @@ impl RuntimeFlags {
 
 pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let bridge = crate::settings::from_env().map_err(Failure::Usage)?;
+    let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
     let job = match &args.start {
         Some(name) => Some(Job {
             name: name.clone(),
@@ -143,7 +184,7 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     tokio.block_on(async {
-        let extensions = runtime_ext::extensions(Startup { argv, bridge });
+        let extensions = runtime_ext::extensions(Startup { argv, bridge, permissions });
         host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES }).map_err(Failure::Failed)?;
         let code = run_main(&path, &plan).await;
         if let Ok(state) = host::op_state() {
