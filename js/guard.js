@@ -5,6 +5,9 @@
 
 let stepping = false;
 
+/** Whether a generator step is running now. */
+export const inStep = () => stepping;
+
 /** Runs `fn` as a generator step, with the guard on. */
 export function guarded(fn) {
   const outer = stepping;
@@ -51,6 +54,30 @@ function wrap(fn, what, instead) {
     },
   }[fn.name];
   return wrapped;
+}
+
+/**
+ * `fn` refusing to run during a generator step: I/O belongs in activities
+ * ("fs.readFileSync() is not allowed in an orchestration: ... (at flow.js:12)").
+ * Keeps `fn`'s own properties (e.g. util.promisify.custom).
+ */
+export function forbidInSteps(what, fn) {
+  const wrapped = wrap(fn, `${what}()`, "an activity");
+  for (const key of Reflect.ownKeys(fn)) {
+    if (key === "length" || key === "name" || key === "prototype") continue;
+    Object.defineProperty(wrapped, key, Object.getOwnPropertyDescriptor(fn, key));
+  }
+  return wrapped;
+}
+
+/** Every plain function of `members` (not classes) refusing to run during a step, as `prefix.name`. */
+export function forbidAllInSteps(prefix, members) {
+  const out = {};
+  for (const [name, value] of Object.entries(members)) {
+    const isClass = typeof value === "function" && /^class[\s{]/.test(Function.prototype.toString.call(value));
+    out[name] = typeof value === "function" && !isClass ? forbidInSteps(`${prefix}.${name}`, value) : value;
+  }
+  return out;
 }
 
 /**

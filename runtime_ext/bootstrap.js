@@ -17,8 +17,31 @@ import { runActivity } from "ext:duroxide/activity.js";
 import { installGuard } from "ext:duroxide/guard.js";
 import { crypto, fetch, webGlobals } from "ext:duroxide/web.js";
 import { serveWorkflows, setMainNamespace, workflowExports } from "ext:duroxide/workflow_module.js";
-// Evaluated now, so `require('duroxide')` finds it ready (op_import_sync refuses a module mid-evaluation).
+// Evaluated now, so `require()` finds them ready (op_import_sync refuses a
+// module that is loaded but not evaluated).
 import "ext:duroxide/duroxide.js";
+import "ext:duroxide/node/assert.js";
+import "ext:duroxide/node/assert_strict.js";
+import "ext:duroxide/node/buffer.js";
+import "ext:duroxide/node/child_process.js";
+import "ext:duroxide/node/crypto.js";
+import "ext:duroxide/node/denied.js";
+import "ext:duroxide/node/events.js";
+import "ext:duroxide/node/fs.js";
+import "ext:duroxide/node/fs_promises.js";
+import "ext:duroxide/node/os.js";
+import "ext:duroxide/node/path.js";
+import "ext:duroxide/node/process.js";
+import "ext:duroxide/node/querystring.js";
+import "ext:duroxide/node/stream.js";
+import "ext:duroxide/node/stream_promises.js";
+import "ext:duroxide/node/string_decoder.js";
+import "ext:duroxide/node/timers.js";
+import "ext:duroxide/node/timers_promises.js";
+import "ext:duroxide/node/url.js";
+import "ext:duroxide/node/util.js";
+import "ext:duroxide/node/util_types.js";
+import { Buffer } from "ext:duroxide/node/buffer.js";
 
 function define(name, value) {
   Object.defineProperty(globalThis, name, {
@@ -51,6 +74,8 @@ define("EventTarget", EventTarget);
 define("performance", performance);
 define("global", globalThis);
 define("process", processObject);
+define("Buffer", Buffer);
+define("clearImmediate", timers.clearTimeout);
 for (const [name, value] of Object.entries(webGlobals)) define(name, value);
 installGuard(define, { fetch, crypto });
 

@@ -5,6 +5,7 @@
 mod activity;
 mod client;
 mod modules;
+mod node;
 mod orchestration;
 pub mod permissions;
 mod process;
@@ -22,8 +23,32 @@ use crate::bridge;
 use permissions::PermissionSets;
 
 /// Bare module names and the extension modules that serve them, for both
-/// `require` and `import` (see host::modules).
-pub const BUILTIN_MODULES: &[(&str, &str)] = &[("duroxide", SDK_MODULE), ("duroxide-node", SDK_MODULE)];
+/// `require` and `import` (see host::modules; `node:NAME` finds NAME here).
+pub const BUILTIN_MODULES: &[(&str, &str)] = &[
+    ("duroxide", SDK_MODULE),
+    ("duroxide-node", SDK_MODULE),
+    ("assert", "ext:duroxide/node/assert.js"),
+    ("assert/strict", "ext:duroxide/node/assert_strict.js"),
+    ("buffer", "ext:duroxide/node/buffer.js"),
+    ("child_process", "ext:duroxide/node/child_process.js"),
+    ("crypto", "ext:duroxide/node/crypto.js"),
+    ("events", "ext:duroxide/node/events.js"),
+    ("fs", "ext:duroxide/node/fs.js"),
+    ("fs/promises", "ext:duroxide/node/fs_promises.js"),
+    ("os", "ext:duroxide/node/os.js"),
+    ("path", "ext:duroxide/node/path.js"),
+    ("path/posix", "ext:duroxide/node/path.js"),
+    ("process", "ext:duroxide/node/process.js"),
+    ("querystring", "ext:duroxide/node/querystring.js"),
+    ("stream", "ext:duroxide/node/stream.js"),
+    ("stream/promises", "ext:duroxide/node/stream_promises.js"),
+    ("string_decoder", "ext:duroxide/node/string_decoder.js"),
+    ("timers", "ext:duroxide/node/timers.js"),
+    ("timers/promises", "ext:duroxide/node/timers_promises.js"),
+    ("url", "ext:duroxide/node/url.js"),
+    ("util", "ext:duroxide/node/util.js"),
+    ("util/types", "ext:duroxide/node/util_types.js"),
+];
 
 const SDK_MODULE: &str = "ext:duroxide/duroxide.js";
 
@@ -84,6 +109,7 @@ pub fn extensions(startup: Startup) -> Vec<Extension> {
         deno_crypto::deno_crypto::init_ops_and_esm(None),
         deno_process::deno_process::init_ops_and_esm(None),
         web::duroxide_web::init_ops_and_esm(),
+        node::duroxide_node::init_ops_and_esm(),
         process::duroxide_process::init_ops_and_esm(startup.argv),
         modules::duroxide_modules::init_ops_and_esm(),
         stores::duroxide_stores::init_ops_and_esm(),

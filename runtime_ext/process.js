@@ -3,6 +3,7 @@ import { core } from "ext:core/mod.js";
 import { op_console_write, op_process_exit, op_process_info } from "ext:core/ops";
 import { Console, setNoColorFns } from "ext:deno_console/01_console.js";
 import { performance } from "ext:deno_web/15_performance.js";
+import { TextDecoder } from "ext:deno_web/08_text_encoding.js";
 
 const info = op_process_info();
 // deno_fs reads the OS from the build info (unix-only stat fields).
@@ -11,8 +12,58 @@ setNoColorFns(() => !info.stdoutIsTty, () => !info.stderrIsTty);
 
 export const console = new Console((msg, level) => op_console_write(msg, level > 1));
 
+/** `process.stdout`/`stderr`: enough of a Writable for `write(chunk[, encoding][, callback])`. */
+function outputStream(fd, toStderr, isTTY) {
+  const decoder = new TextDecoder();
+  return {
+    fd,
+    isTTY,
+    writable: true,
+    columns: isTTY ? 80 : undefined,
+    write(chunk, encoding, callback) {
+      if (typeof encoding === "function") callback = encoding;
+      op_console_write(typeof chunk === "string" ? chunk : decoder.decode(chunk), toStderr);
+      if (typeof callback === "function") globalThis.queueMicrotask(callback);
+      return true;
+    },
+    end(chunk, encoding, callback) {
+      if (chunk !== undefined && chunk !== null && typeof chunk !== "function") this.write(chunk, encoding);
+      const done = [chunk, encoding, callback].find((f) => typeof f === "function");
+      if (done) globalThis.queueMicrotask(done);
+    },
+    on() {
+      return this;
+    },
+    once() {
+      return this;
+    },
+    emit() {
+      return false;
+    },
+  };
+}
+
+const started = performance.now();
+
 export const processObject = {
   argv: info.argv,
+  argv0: "duroxide",
+  execPath: info.argv[0],
+  execArgv: [],
+  title: "duroxide",
+  version: "v20.0.0",
+  versions: { node: "20.0.0", duroxide: info.version, v8: info.v8 },
+  release: { name: "duroxide" },
+  arch: info.arch,
+  stdout: outputStream(1, false, info.stdoutIsTty),
+  stderr: outputStream(2, true, info.stderrIsTty),
+  uptime: () => (performance.now() - started) / 1000,
+  memoryUsage: Object.assign(() => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }), { rss: () => 0 }),
+  getuid: () => info.uid,
+  getgid: () => info.gid,
+  emitWarning(warning) {
+    op_console_write(`Warning: ${warning instanceof Error ? warning.message : warning}\n`, true);
+  },
   env: info.env,
   platform: info.platform,
   pid: info.pid,

@@ -29,6 +29,12 @@ fn op_process_info(state: &mut OpState) -> serde_json::Value {
         "env": env,
         "platform": std::env::consts::OS,
         "target": env!("TARGET"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "v8": deno_core::v8::VERSION_STRING,
+        "arch": match std::env::consts::ARCH { "x86_64" => "x64", "aarch64" => "arm64", other => other },
+        // SAFETY: getuid/getgid cannot fail.
+        "uid": unsafe { libc::getuid() },
+        "gid": unsafe { libc::getgid() },
         "pid": std::process::id(),
         "cwd": std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
         "stdoutIsTty": std::io::stdout().is_terminal(),

@@ -1,4 +1,7 @@
 // node:buffer: Buffer, a Uint8Array with Node's encodings and helpers.
+import { TextDecoder, TextEncoder } from "ext:deno_web/08_text_encoding.js";
+import { atob as webAtob, btoa as webBtoa } from "ext:deno_web/05_base64.js";
+import { Blob as WebBlob, File as WebFile } from "ext:deno_web/09_file.js";
 
 const encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8");
@@ -308,10 +311,10 @@ for (const [name, size, kind] of NUMBERS) {
 export const kMaxLength = 2 ** 32;
 export const constants = { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: 2 ** 29 - 24 };
 export const SlowBuffer = Buffer.allocUnsafeSlow;
-export const atob = globalThis.atob;
-export const btoa = globalThis.btoa;
-export const Blob = globalThis.Blob;
-export const File = globalThis.File;
+export const atob = webAtob;
+export const btoa = webBtoa;
+export const Blob = WebBlob;
+export const File = WebFile;
 export function isUtf8(input) {
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(input);

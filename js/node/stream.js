@@ -5,6 +5,8 @@
 import { EventEmitter, abortError } from "ext:duroxide/node/events.js";
 import { Buffer } from "ext:duroxide/node/buffer.js";
 import { inherits } from "ext:duroxide/node/util.js";
+import { TextDecoder, TextEncoder } from "ext:deno_web/08_text_encoding.js";
+import { ReadableStream } from "ext:deno_web/06_streams.js";
 
 const nextTick = (fn, ...args) => globalThis.queueMicrotask(() => fn(...args));
 

@@ -1,5 +1,6 @@
 // node:util: format, inspect, promisify, types and the small helpers packages use.
 import { inspect as denoInspect } from "ext:deno_console/01_console.js";
+import { TextDecoder as WebTextDecoder, TextEncoder as WebTextEncoder } from "ext:deno_web/08_text_encoding.js";
 
 export function inspect(value, options = {}) {
   const opts = typeof options === "object" && options !== null ? options : {};
@@ -181,8 +182,8 @@ export function deepEqual(a, b, strict, seen = new Map()) {
   return true;
 }
 
-export const TextEncoder = globalThis.TextEncoder;
-export const TextDecoder = globalThis.TextDecoder;
+export const TextEncoder = WebTextEncoder;
+export const TextDecoder = WebTextDecoder;
 export const isArray = Array.isArray;
 export const isDeepEqual = (a, b) => deepEqual(a, b, false);
 export function toUSVString(s) {

@@ -13,6 +13,16 @@ use deno_error::JsErrorBox;
 
 use super::js_error::display_paths;
 
+/// Every module name Node has built in; those this build does not provide
+/// are refused by name instead of being looked up as files or packages.
+const NODE_BUILTINS: &[&str] = &[
+    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
+    "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector", "module", "net", "os",
+    "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "sea", "sqlite", "stream",
+    "string_decoder", "sys", "test", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
+    "worker_threads", "zlib",
+];
+
 /// What a specifier names.
 #[derive(Debug, PartialEq)]
 pub enum Resolved {
@@ -46,7 +56,15 @@ impl Resolver {
     }
 
     fn builtin(&self, specifier: &str) -> Option<&'static str> {
-        self.builtins.iter().find(|(name, _)| *name == specifier).map(|(_, module)| *module)
+        let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+        self.builtins.iter().find(|(n, _)| *n == name).map(|(_, module)| *module)
+    }
+
+    /// A Node builtin this build does not have: one line that names it.
+    fn refused(&self, specifier: &str) -> Option<String> {
+        let name = specifier.strip_prefix("node:").unwrap_or(specifier);
+        let known = NODE_BUILTINS.contains(&name.split('/').next().unwrap_or(name));
+        (specifier.starts_with("node:") || known).then(|| format!("node:{name} is not available in duroxide"))
     }
 
     /// What the message of an unresolvable bare name says is available.
@@ -63,6 +81,9 @@ impl Resolver {
     pub fn resolve_require(&self, specifier: &str, from_file: &Path) -> Result<Resolved, String> {
         if let Some(module) = self.builtin(specifier) {
             return Ok(Resolved::Builtin(module));
+        }
+        if let Some(refusal) = self.refused(specifier) {
+            return Err(refusal);
         }
         let from = from_file.display();
         if !is_path(specifier) {
@@ -91,6 +112,9 @@ impl Resolver {
         // Already resolved (deno_core refuses `ext:` imports from user code before asking).
         if specifier.starts_with("ext:") {
             return ModuleSpecifier::parse(specifier).map_err(|e| e.to_string());
+        }
+        if let Some(refusal) = self.refused(specifier) {
+            return Err(refusal);
         }
         if !is_path(specifier) && !specifier.starts_with("file:") {
             return Err(format!(
@@ -152,12 +176,9 @@ mod tests {
         let r = Resolver::new(BUILTINS);
         assert_eq!(r.resolve_require("duroxide", Path::new("/a/b.js")).unwrap(), Resolved::Builtin("ext:sdk/mod.js"));
         assert_eq!(r.resolve_import("duroxide", "file:///a/b.mjs").unwrap().as_str(), "ext:sdk/mod.js");
-        let err = r.resolve_require("fs", Path::new("/a/b.js")).unwrap_err();
-        assert_eq!(
-            err,
-            "Cannot find module 'fs' (required from /a/b.js): duroxide provides the 'duroxide' module and files given by relative or absolute paths"
-        );
-        assert!(r.resolve_import("fs", "file:///a/b.mjs").unwrap_err().starts_with("Cannot find module 'fs' imported from /a/b.mjs:"));
+        assert_eq!(r.resolve_require("node:duroxide", Path::new("/a/b.js")).unwrap(), Resolved::Builtin("ext:sdk/mod.js"));
+        assert_eq!(r.resolve_require("net", Path::new("/a/b.js")).unwrap_err(), "node:net is not available in duroxide");
+        assert_eq!(r.resolve_import("node:zlib", "file:///a/b.mjs").unwrap_err(), "node:zlib is not available in duroxide");
         assert_eq!(r.resolve_import("./c.mjs", "file:///a/b.mjs").unwrap().as_str(), "file:///a/c.mjs");
     }
 }

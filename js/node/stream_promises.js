@@ -1,0 +1,5 @@
+// node:stream/promises.
+import { promises } from "ext:duroxide/node/stream.js";
+
+export default promises;
+export const { pipeline, finished } = promises;
