@@ -3,11 +3,13 @@
 import { op_activity_is_cancelled, op_activity_settle, op_activity_trace } from "ext:core/ops";
 import { errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
 import { Client } from "ext:duroxide/client.js";
+import { DOMException } from "ext:deno_web/01_dom_exception.js";
+import { AbortController } from "ext:deno_web/03_abort_signal.js";
 
 const call = Symbol("call");
 
 export class ActivityContext {
-  constructor(info, callId) {
+  constructor(info, callId, signal) {
     this.instanceId = info.instanceId;
     this.executionId = info.executionId;
     this.orchestrationName = info.orchestrationName;
@@ -15,6 +17,8 @@ export class ActivityContext {
     this.activityName = info.activityName;
     this.workerId = info.workerId;
     this.sessionId = info.sessionId ?? null;
+    /** Aborted when the activity is no longer needed (cancelled, lost race, worker stopping). */
+    this.signal = signal;
     Object.defineProperty(this, call, { value: { id: callId, tag: info.tag ?? null, store: info.store } });
   }
   tag() {
@@ -41,11 +45,15 @@ export class ActivityContext {
   }
 }
 
-/** Host callback: starts `fn` for call `callId`; never throws back into Rust. */
+/**
+ * Host callback: starts `fn` for call `callId`; never throws back into Rust.
+ * Returns the function that aborts the activity's `ctx.signal`.
+ */
 export function runActivity(fn, infoJson, input, callId) {
   const info = JSON.parse(infoJson);
   const name = info.activityName;
-  const ctx = new ActivityContext(info, callId);
+  const controller = new AbortController();
+  const ctx = new ActivityContext(info, callId, controller.signal);
   (async () => fn(ctx, fromJson(input)))().then(
     (value) => {
       let text;
@@ -59,4 +67,5 @@ export function runActivity(fn, infoJson, input, callId) {
     },
     (e) => op_activity_settle(callId, false, errorMessage(e)),
   );
+  return (reason) => controller.abort(new DOMException(reason, "AbortError"));
 }

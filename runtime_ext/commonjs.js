@@ -15,31 +15,51 @@ function requireBuiltin(specifier) {
   return module.exports;
 }
 
+/** `require` of an ES module gives its namespace, as Node 22 does. */
+function requireEsModule(url) {
+  const cached = moduleCache.get(url);
+  if (cached) return cached.exports;
+  const module = { id: url, exports: op_import_sync(url), loaded: true };
+  moduleCache.set(url, module);
+  return module.exports;
+}
+
 function makeRequire(fromFile) {
   function require(specifier) {
     const resolved = op_cjs_resolve(String(specifier), fromFile);
     if (resolved.startsWith("ext:")) return requireBuiltin(resolved);
-    const cached = moduleCache.get(resolved);
-    if (cached) return cached.exports;
-    const module = { id: resolved, filename: resolved, exports: {}, loaded: false };
-    moduleCache.set(resolved, module);
-    try {
-      if (resolved.endsWith(".json")) {
-        module.exports = JSON.parse(op_read_text_file(resolved));
-      } else {
-        const wrapper = op_cjs_compile(resolved);
-        wrapper.call(module.exports, module.exports, makeRequire(resolved), module, resolved, dirnameOf(resolved));
-      }
-    } catch (e) {
-      moduleCache.delete(resolved);
-      throw e;
-    }
-    module.loaded = true;
-    return module.exports;
+    if (resolved.startsWith("file://")) return requireEsModule(resolved);
+    return requireFile(resolved);
   }
   require.cache = moduleCache;
+  require.resolve = (specifier) => op_cjs_resolve(String(specifier), fromFile);
   return require;
 }
+
+/** Runs (once) the CommonJS file at the absolute `resolved` path; its `module.exports`. */
+function requireFile(resolved) {
+  const cached = moduleCache.get(resolved);
+  if (cached) return cached.exports;
+  const module = { id: resolved, filename: resolved, exports: {}, loaded: false };
+  moduleCache.set(resolved, module);
+  try {
+    if (resolved.endsWith(".json")) {
+      module.exports = JSON.parse(op_read_text_file(resolved));
+    } else {
+      const wrapper = op_cjs_compile(resolved);
+      wrapper.call(module.exports, module.exports, makeRequire(resolved), module, resolved, dirnameOf(resolved));
+    }
+  } catch (e) {
+    moduleCache.delete(resolved);
+    throw e;
+  }
+  module.loaded = true;
+  return module.exports;
+}
+
+// The wrapper modules that give ES modules a CommonJS file call this
+// (host/modules: REQUIRE_GLOBAL).
+Object.defineProperty(globalThis, "__duroxideRequire", { value: requireFile });
 
 function dirnameOf(path) {
   return path.slice(0, path.lastIndexOf("/")) || "/";

@@ -15,13 +15,17 @@ deno_core::extension!(
     esm = ["ext:duroxide/commonjs.js" = "runtime_ext/commonjs.js"],
 );
 
-/// An absolute file path, or the `ext:` specifier of a builtin module.
+/// An absolute file path (CommonJS or JSON), the `file://` URL of an ES
+/// module, or the `ext:` specifier of a builtin module.
 #[op2]
 #[string]
 fn op_cjs_resolve(state: &mut OpState, #[string] specifier: String, #[string] from_file: String) -> Result<String, JsErrorBox> {
     match state.borrow::<Resolver>().resolve_require(&specifier, Path::new(&from_file)).map_err(type_err)? {
         Resolved::Builtin(module) => Ok(module.to_string()),
         Resolved::File(path) => Ok(path.display().to_string()),
+        Resolved::EsModule(path) => deno_core::ModuleSpecifier::from_file_path(&path)
+            .map(|url| url.to_string())
+            .map_err(|_| type_err(format!("cannot turn {} into a URL", path.display()))),
     }
 }
 

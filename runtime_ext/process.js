@@ -86,6 +86,11 @@ export const processObject = {
   },
 };
 
+/** Whether children may inherit LD_* and DYLD_* variables (only when every program may run). */
+export const childrenInheritLinkerEnv = info.runAll;
+/** The PATH children search, whatever the script may read of the environment. */
+export const childPath = info.path;
+
 /** The exit code the script asked for (host callback). */
 export function readExitCode() {
   const c = processObject.exitCode;

@@ -23,7 +23,12 @@ deno_core::extension!(
 #[op2]
 #[serde]
 fn op_process_info(state: &mut OpState) -> serde_json::Value {
-    let env: serde_json::Map<String, Value> = std::env::vars().map(|(k, v)| (k, Value::String(v))).collect();
+    // In a sandbox, only the variables --allow-env grants.
+    let mut permissions = state.borrow::<deno_permissions::PermissionsContainer>().clone();
+    let env: serde_json::Map<String, Value> = std::env::vars()
+        .filter(|(k, _)| permissions.check_env(k).is_ok())
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     serde_json::json!({
         "argv": state.borrow::<ScriptArgv>().0,
         "env": env,
@@ -37,6 +42,10 @@ fn op_process_info(state: &mut OpState) -> serde_json::Value {
         "gid": unsafe { libc::getgid() },
         "pid": std::process::id(),
         "cwd": std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
+        // deno_process refuses LD_*/DYLD_* variables to children unless every program may run.
+        "runAll": permissions.query_run_all("process"),
+        // Children of a sandbox find their programs on the real PATH even when the script may not read it.
+        "path": std::env::var("PATH").unwrap_or_default(),
         "stdoutIsTty": std::io::stdout().is_terminal(),
         "stderrIsTty": std::io::stderr().is_terminal(),
     })

@@ -2,7 +2,8 @@
 // reject with (deno_core knows only the standard ones; an unregistered class
 // would reject with `undefined`).
 import { core } from "ext:core/mod.js";
-import { fetch } from "ext:deno_fetch/26_fetch.js";
+import { fetch as denoFetch } from "ext:deno_fetch/26_fetch.js";
+import { explainDenied } from "ext:duroxide/node/denied.js";
 import { Headers } from "ext:deno_fetch/20_headers.js";
 import { Request } from "ext:deno_fetch/23_request.js";
 import { Response } from "ext:deno_fetch/23_response.js";
@@ -66,5 +67,12 @@ export const webGlobals = {
   ReadableStreamDefaultReader, TransformStream, TransformStreamDefaultController, WritableStream,
   WritableStreamDefaultController, WritableStreamDefaultWriter, Crypto, CryptoKey, SubtleCrypto,
 };
+
+/** deno's fetch, with a permission denial said as the sandbox's sentence. */
+function fetch(input, init) {
+  return denoFetch(input, init).catch((e) => {
+    throw explainDenied(e);
+  });
+}
 
 export { crypto, fetch };

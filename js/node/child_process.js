@@ -9,6 +9,7 @@ import { promisify } from "ext:duroxide/node/util.js";
 import { explainDenied } from "ext:duroxide/node/denied.js";
 import * as denoFs from "ext:deno_fs/30_fs.js";
 import { forbidAllInSteps } from "ext:duroxide/guard.js";
+import { childPath, childrenInheritLinkerEnv, processObject } from "ext:duroxide/process.js";
 
 const SHELL = "/bin/sh";
 
@@ -43,7 +44,13 @@ function stdioOf(stdio, index) {
 }
 
 function envOf(options) {
-  if (!options.env) return { clearEnv: false, env: undefined };
+  if (!options.env) {
+    if (childrenInheritLinkerEnv) return { clearEnv: false, env: undefined };
+    // In a sandbox, children see what the script sees, without the linker variables deno refuses.
+    const env = { PATH: childPath };
+    for (const [k, v] of Object.entries(processObject.env)) if (!/^(LD|DYLD)_/i.test(k)) env[k] = v;
+    return { clearEnv: true, env };
+  }
   const env = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = String(v);
   return { clearEnv: true, env };
@@ -303,7 +310,7 @@ function checked(file, args, options, shown) {
   const r = spawnSync(file, args, options);
   if (r.error) throw r.error;
   if (r.status !== 0 || r.signal) {
-    const err = new Error(`Command failed: ${shown}${r.stderr ? `\n${String(r.stderr)}` : ""}`);
+    const err = new Error(`Command failed: ${shown}${r.stderr?.length ? `\n${String(r.stderr)}` : ""}`);
     Object.assign(err, { status: r.status, signal: r.signal, output: r.output, stdout: r.stdout, stderr: r.stderr, pid: r.pid });
     throw err;
   }

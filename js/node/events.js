@@ -70,11 +70,12 @@ const methods = {
   prependListener(name, listener) {
     return add(this, name, listener, true);
   },
+  // Through `on`/`prependListener`, so subclasses that override those (streams) see every listener.
   once(name, listener) {
-    return add(this, name, onceWrapper(this, name, listener), false);
+    return this.on(name, onceWrapper(this, name, listener));
   },
   prependOnceListener(name, listener) {
-    return add(this, name, onceWrapper(this, name, listener), true);
+    return this.prependListener(name, onceWrapper(this, name, listener));
   },
   removeListener(name, listener) {
     checkListener(listener);

@@ -36,6 +36,8 @@ function nodeError(err, syscall, path, dest) {
   if (err?.name === "NotCapable") return explainDenied(err);
   const code = err?.code ?? CODES_BY_NAME[err?.name];
   if (!code) return err;
+  // Node opens a directory fine and fails at the read, naming no path.
+  if (code === "EISDIR" && syscall === "open") return nodeError(err, "read");
   const [errno, description] = DESCRIPTIONS[code] ?? [undefined, String(err.message).replace(/ \(os error \d+\).*$/, "")];
   const where = path === undefined ? "" : ` '${path}'${dest === undefined ? "" : ` -> '${dest}'`}`;
   const error = new Error(`${code}: ${description}, ${syscall}${where}`);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use deno_core::OpState;
+use deno_core::{v8, OpState};
 use duroxide::ActivityContext;
 use tokio::sync::oneshot;
 
@@ -15,6 +15,8 @@ use crate::host;
 struct Pending {
     reply: oneshot::Sender<Outcome>,
     ctx: ActivityContext,
+    /// Aborts the activity's `ctx.signal` (JS).
+    abort: Option<v8::Global<v8::Function>>,
 }
 
 /// Activities in flight, by call id (per isolate, in its op state).
@@ -33,12 +35,26 @@ impl Activities {
 }
 
 /// Forgets the call if duroxide drops the activity (timeout, shutdown), so a
-/// late settlement from JS is ignored.
+/// late settlement from JS is ignored, and aborts its `ctx.signal` so the
+/// work in flight (a fetch, a subprocess) stops.
 struct PendingGuard(u32);
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {
-        let _ = with_state(|s| s.borrow_mut::<Activities>().pending.remove(&self.0));
+        let pending = with_state(|s| s.borrow_mut::<Activities>().pending.remove(&self.0)).ok().flatten();
+        if let Some(abort) = pending.and_then(|p| p.abort) {
+            let _ = host::with(|h| h.call_with_reason(&abort, "the activity is no longer needed"));
+        }
+    }
+}
+
+/// Aborts the `ctx.signal` of call `call`, if it is still in flight.
+fn abort(call: u32, reason: &str) {
+    let abort = with_state(|s| s.borrow_mut::<Activities>().pending.get_mut(&call).and_then(|p| p.abort.take()))
+        .ok()
+        .flatten();
+    if let Some(abort) = abort {
+        let _ = host::with(|h| h.call_with_reason(&abort, reason));
     }
 }
 
@@ -56,19 +72,31 @@ pub async fn invoke(runtime: u32, ctx: ActivityContext, input: String) -> Result
         "tag": ctx.tag(),
     });
     let (reply, settled) = oneshot::channel();
+    let watch = ctx.clone();
     // The function handle is not Send: it must be gone before the await.
-    let _guard = {
+    let guard = {
         let (function, store) = with_state(|s| runtimes::activity_function(s, runtime, &name))?
             .ok_or_else(|| format!("activity '{name}' is not registered"))?;
         let mut info = info;
         info["store"] = store.into();
-        let call = with_state(|s| s.borrow_mut::<Activities>().add(Pending { reply, ctx }))?;
+        let call = with_state(|s| s.borrow_mut::<Activities>().add(Pending { reply, ctx, abort: None }))?;
         let guard = PendingGuard(call);
-        host::with(|h| h.run_activity(&function, &info.to_string(), &input, call))?
+        let abort = host::with(|h| h.run_activity(&function, &info.to_string(), &input, call))?
             .map_err(|e| format!("activity '{name}' could not start: {e}"))?;
+        with_state(|s| s.borrow_mut::<Activities>().pending.get_mut(&call).map(|p| p.abort = abort))?;
         guard
     };
-    match settled.await {
+    let settled = {
+        tokio::pin!(settled);
+        tokio::select! {
+            result = &mut settled => result,
+            () = watch.cancelled() => {
+                abort(guard.0, "the activity was cancelled");
+                settled.await
+            }
+        }
+    };
+    match settled {
         Ok(result) => result,
         Err(_) => Err(format!("activity '{name}' was abandoned: the JavaScript engine stopped")),
     }

@@ -60,11 +60,18 @@ enum Arg<'a> {
     Function(&'a v8::Global<v8::Function>),
 }
 
-/// What a callback returned: its text, or "" for anything but a string.
-struct Returned(String);
+/// What a callback returned: text, a function, or nothing of use.
+enum Returned {
+    Text(String),
+    Function(v8::Global<v8::Function>),
+    Nothing,
+}
 
 fn text(returned: Returned) -> String {
-    returned.0
+    match returned {
+        Returned::Text(text) => text,
+        _ => String::new(),
+    }
 }
 
 impl Host {
@@ -88,8 +95,11 @@ impl Host {
             let scope = &mut v8::TryCatch::new(scope);
             let receiver = v8::undefined(scope).into();
             let result = match function.call(scope, receiver, &values) {
-                Some(v) if v.is_string() => Ok(Returned(v.to_rust_string_lossy(scope))),
-                Some(_) => Ok(Returned(String::new())),
+                Some(v) if v.is_string() => Ok(Returned::Text(v.to_rust_string_lossy(scope))),
+                Some(v) if v.is_function() => Ok(v8::Local::<v8::Function>::try_from(v)
+                    .map(|f| Returned::Function(v8::Global::new(scope, f)))
+                    .unwrap_or(Returned::Nothing)),
+                Some(_) => Ok(Returned::Nothing),
                 None => Err(describe_exception(scope)),
             };
             scope.perform_microtask_checkpoint();
@@ -146,13 +156,43 @@ impl Host {
         })
     }
 
-    /// Starts an activity function; it reports its end through an op, under `call`.
-    pub fn run_activity(&mut self, function: &v8::Global<v8::Function>, info: &str, input: &str, call: u32) -> Result<(), String> {
-        self.call(
+    /// Starts an activity function; it reports its end through an op, under
+    /// `call`. Returns the function that aborts its `ctx.signal`.
+    pub fn run_activity(
+        &mut self,
+        function: &v8::Global<v8::Function>,
+        info: &str,
+        input: &str,
+        call: u32,
+    ) -> Result<Option<v8::Global<v8::Function>>, String> {
+        let returned = self.call(
             |c| &c.run_activity,
             &[Arg::Function(function), Arg::Str(info), Arg::Str(input), Arg::Num(call as f64)],
-        )
-        .map(|_| ())
+        )?;
+        Ok(match returned {
+            Returned::Function(abort) => Some(abort),
+            _ => None,
+        })
+    }
+
+    /// Calls a function an earlier callback returned, with a reason (e.g. an activity's abort).
+    pub fn call_with_reason(&mut self, function: &v8::Global<v8::Function>, reason: &str) -> Result<(), String> {
+        let function = function.clone();
+        let result = {
+            let scope = &mut self.runtime.handle_scope();
+            let function = v8::Local::new(scope, function);
+            let reason = v8::String::new(scope, reason).ok_or("reason too long")?;
+            let scope = &mut v8::TryCatch::new(scope);
+            let receiver = v8::undefined(scope).into();
+            let result = match function.call(scope, receiver, &[reason.into()]) {
+                Some(_) => Ok(()),
+                None => Err(describe_exception(scope)),
+            };
+            scope.perform_microtask_checkpoint();
+            result
+        };
+        wake_loop();
+        result
     }
 
     /// Runs the main file as CommonJS: "cjs", or "esm" (nothing run) when it only parses as an ES module.

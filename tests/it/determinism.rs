@@ -62,6 +62,16 @@ store_tests! {
         refused(store, "fetch", "an activity that does the request");
     }
 
+    fn file_access_is_refused_in_orchestrations(store) {
+        refused(store, "fs.readFileSync", "an activity");
+        refused(store, "fs.promises.writeFile", "an activity");
+        assert!(!std::path::Path::new("/tmp/never-written-by-duroxide-tests").exists());
+    }
+
+    fn subprocesses_are_refused_in_orchestrations(store) {
+        refused(store, "child_process.execSync", "an activity");
+    }
+
     fn guarded_globals_work_in_activities_and_top_level_code(store) {
         let v = guard(store);
         assert_eq!(v["inActivity"], serde_json::json!({"now": "number", "random": "number", "uuid": 36, "bytes": 8}));

@@ -38,6 +38,8 @@ mod conformance;
 mod determinism;
 mod durability;
 mod generator_cache;
+mod http_server;
+mod io;
 mod layers;
 mod logging;
 mod runtime_options;

@@ -1,6 +1,11 @@
 //! Module resolution, for `require` and `import` alike: builtin names served
-//! by extension modules (`duroxide`), and local files by relative, absolute
-//! or `file:` paths. CommonJS adds Node's extension and `index.js` probing.
+//! by extension modules (`duroxide`, `fs`, `node:fs`), npm packages under
+//! `node_modules` (packages.rs), and local files by relative, absolute or
+//! `file:` paths. CommonJS adds Node's extension and `index.js` probing; an
+//! ES module importing a CommonJS file gets a wrapper module over `require`.
+
+mod cjs_exports;
+mod packages;
 
 use std::path::{Path, PathBuf};
 
@@ -28,8 +33,14 @@ const NODE_BUILTINS: &[&str] = &[
 pub enum Resolved {
     /// An extension module, by its `ext:` specifier.
     Builtin(&'static str),
+    /// A file to run as CommonJS (or JSON).
     File(PathBuf),
+    /// A file that is an ES module (`.mjs`, or a package of `"type": "module"`).
+    EsModule(PathBuf),
 }
+
+/// The global through which a wrapper module reaches `require` (set by commonjs.js).
+pub const REQUIRE_GLOBAL: &str = "__duroxideRequire";
 
 /// The resolution rules of this isolate (kept in its op state for `require`).
 #[derive(Clone)]
@@ -47,6 +58,7 @@ pub fn absolute(path: &Path) -> PathBuf {
 }
 
 fn is_path(specifier: &str) -> bool {
+    specifier == "." || specifier == ".." ||
     specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
 }
 
@@ -67,16 +79,6 @@ impl Resolver {
         (specifier.starts_with("node:") || known).then(|| format!("node:{name} is not available in duroxide"))
     }
 
-    /// What the message of an unresolvable bare name says is available.
-    fn available(&self) -> String {
-        let names: Vec<String> = self.builtins.iter().map(|(name, _)| format!("'{name}'")).collect();
-        let modules = match names.as_slice() {
-            [one] => format!("the {one} module"),
-            many => format!("the modules {}", many.join(", ")),
-        };
-        format!("duroxide provides {modules} and files given by relative or absolute paths")
-    }
-
     /// Node's resolution of `require(specifier)` from `from_file`.
     pub fn resolve_require(&self, specifier: &str, from_file: &Path) -> Result<Resolved, String> {
         if let Some(module) = self.builtin(specifier) {
@@ -86,22 +88,27 @@ impl Resolver {
             return Err(refusal);
         }
         let from = from_file.display();
-        if !is_path(specifier) {
-            return Err(format!("Cannot find module '{specifier}' (required from {from}): {}", self.available()));
-        }
-        let base = from_file.parent().unwrap_or(Path::new("/")).join(specifier);
-        let candidates = [
-            base.clone(),
-            PathBuf::from(format!("{}.js", base.display())),
-            PathBuf::from(format!("{}.cjs", base.display())),
-            PathBuf::from(format!("{}.json", base.display())),
-            base.join("index.js"),
-        ];
-        candidates
-            .iter()
-            .find(|p| p.is_file())
-            .map(|p| Resolved::File(absolute(p)))
-            .ok_or_else(|| format!("Cannot find module '{specifier}' (required from {from}): no file {}", base.display()))
+        let dir = from_file.parent().unwrap_or(Path::new("/"));
+        let file = if is_path(specifier) {
+            let base = dir.join(specifier);
+            packages::file_or_directory(&base)
+                .ok_or_else(|| format!("Cannot find module '{specifier}' (required from {from}): no file {}", base.display()))?
+        } else {
+            self.package_file(specifier, dir, packages::Kind::Require)
+                .map_err(|why| format!("Cannot find module '{specifier}' (required from {from}): {why}"))?
+        };
+        refuse_native(specifier, &file)?;
+        let file = absolute(&file);
+        Ok(if packages::is_es_module(&file) { Resolved::EsModule(file) } else { Resolved::File(file) })
+    }
+
+    /// The file a bare specifier names in the nearest `node_modules` above `dir`.
+    fn package_file(&self, specifier: &str, dir: &Path, kind: packages::Kind) -> Result<PathBuf, String> {
+        let (name, subpath) = packages::split(specifier).ok_or_else(|| format!("'{specifier}' is not a package name"))?;
+        let package = packages::find_package(name, dir).ok_or_else(|| {
+            format!("no package '{name}' in node_modules above {} (run npm install?)", dir.display())
+        })?;
+        packages::resolve_in_package(&package, &subpath, kind)
     }
 
     /// The URL an `import` of `specifier` from `referrer` (a URL) loads.
@@ -116,15 +123,39 @@ impl Resolver {
         if let Some(refusal) = self.refused(specifier) {
             return Err(refusal);
         }
-        if !is_path(specifier) && !specifier.starts_with("file:") {
-            return Err(format!(
-                "Cannot find module '{specifier}' imported from {}: {}",
-                display_paths(referrer),
-                self.available()
-            ));
+        if is_path(specifier) || specifier.starts_with("file:") {
+            return resolve_import(specifier, referrer).map_err(|e| e.to_string());
         }
-        resolve_import(specifier, referrer).map_err(|e| e.to_string())
+        let from = ModuleSpecifier::parse(referrer).ok().and_then(|u| u.to_file_path().ok());
+        let dir = from.as_deref().and_then(Path::parent).unwrap_or(Path::new("/"));
+        let file = self.package_file(specifier, dir, packages::Kind::Import).map_err(|why| {
+            format!("Cannot find module '{specifier}' imported from {}: {why}", display_paths(referrer))
+        })?;
+        refuse_native(specifier, &file)?;
+        ModuleSpecifier::from_file_path(absolute(&file)).map_err(|_| format!("cannot turn {} into a URL", file.display()))
     }
+}
+
+/// A native addon cannot run here; say so instead of failing to parse it.
+fn refuse_native(specifier: &str, file: &Path) -> Result<(), String> {
+    if file.extension().is_some_and(|e| e == "node") {
+        return Err(format!(
+            "'{specifier}' is a native addon ({}), which duroxide cannot load: use a package written in JavaScript",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+/// An ES module that gives an importer a CommonJS file: its `module.exports`
+/// as the default export, and the names it visibly assigns as named exports.
+fn commonjs_wrapper(path: &Path, source: &str) -> String {
+    let literal = serde_json::to_string(&path.display().to_string()).unwrap_or_default();
+    let mut code = format!("const m = globalThis.{REQUIRE_GLOBAL}({literal});\nexport default m;\n");
+    for name in cjs_exports::exported_names(source) {
+        code.push_str(&format!("export const {name} = m.{name};\n"));
+    }
+    code
 }
 
 pub struct UserModuleLoader {
@@ -161,8 +192,14 @@ fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>) ->
         let from = referrer.map(|r| format!(" (imported from {})", display_paths(r.as_str()))).unwrap_or_default();
         JsErrorBox::type_error(format!("Cannot load module {}{from}: {e}", path.display()))
     })?;
-    let module_type = if path.extension().is_some_and(|e| e == "json") { ModuleType::Json } else { ModuleType::JavaScript };
-    Ok(ModuleSource::new(module_type, ModuleSourceCode::String(code.into()), specifier, None))
+    if path.extension().is_some_and(|e| e == "json") {
+        return Ok(ModuleSource::new(ModuleType::Json, ModuleSourceCode::String(code.into()), specifier, None));
+    }
+    // CommonJS inside a package (or .cjs) is run by `require`; the importer gets a wrapper.
+    let commonjs = path.extension().is_some_and(|e| e == "cjs")
+        || (path.components().any(|c| c.as_os_str() == "node_modules") && !packages::is_es_module(&path));
+    let code = if commonjs { commonjs_wrapper(&path, &code) } else { code };
+    Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
 }
 
 #[cfg(test)]
