@@ -6,6 +6,7 @@
 //! - `GET /missing` -> 404 `no such page`
 //! - `GET /bytes/N` -> N bytes (`i % 251`), sent in 64 KiB chunks
 //! - `GET /slow` -> never answers (for aborts and timeouts)
+//! - `GET /data.csv` -> a small CSV of items
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -64,6 +65,13 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body)?;
         match (method.as_str(), path.as_str()) {
+            ("GET", "/data.csv") => respond(
+                &mut out,
+                "200 OK",
+                "text/csv",
+                b"item,qty,price\nwidget,2,3.5\n\"gadget, deluxe\",1,10\nbolt,12,0.25\n",
+                &[],
+            )?,
             ("GET", "/json") => respond(&mut out, "200 OK", "application/json", b"{\"hello\":\"world\"}", &[])?,
             ("POST", "/echo") => respond(&mut out, "200 OK", &content_type, &body, &[("x-method", "POST")])?,
             ("GET", "/redirect") => respond(&mut out, "302 Found", "text/plain", b"", &[("location", "/json")])?,

@@ -138,3 +138,25 @@ fn allow_flags_need_the_sandbox() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--sandbox"), "{}", r.stderr);
 }
+
+fn signal(scenario: &str) -> Value {
+    let server = Server::start();
+    let base = server.url("");
+    let r = run_cmd(command(&["run", fixture("signal.js").to_str().unwrap(), scenario, &base]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+#[test]
+fn an_activity_that_lost_a_race_sees_its_signal_abort_and_its_fetch_stops() {
+    let v = signal("race");
+    assert_eq!(v["output"], 1, "the timer won: {v}");
+    assert_eq!(v["seen"], json!({"error": "AbortError", "reason": "the activity was cancelled", "aborted": true, "cancelled": true}));
+}
+
+#[test]
+fn a_worker_that_stops_aborts_the_signals_of_its_activities() {
+    let v = signal("shutdown");
+    assert_eq!(v["seen"]["error"], "AbortError", "{v}");
+    assert_eq!(v["seen"]["reason"], "the activity is no longer needed", "{v}");
+}

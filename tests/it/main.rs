@@ -42,6 +42,7 @@ mod http_server;
 mod io;
 mod layers;
 mod logging;
+mod npm;
 mod runtime_options;
 mod scale_out;
 mod script_env;
