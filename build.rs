@@ -1,4 +1,5 @@
-//! Passes the target triple to the code, and marks the PostgreSQL tests runnable (cfg `pg_tests`) when the tests are
+//! Passes the target triple to the code, marks whether the ETL example's npm
+//! package is installed (cfg `etl_deps`), and marks the PostgreSQL tests runnable (cfg `pg_tests`) when the tests are
 //! built with DUROXIDE_TEST_PG_URL set; without it they are `#[ignore]`d, so a
 //! run shows them as ignored instead of passing them silently.
 
@@ -7,6 +8,12 @@ fn main() {
     println!("cargo::rustc-env=TARGET={}", std::env::var("TARGET").unwrap_or_default());
     println!("cargo::rustc-check-cfg=cfg(pg_tests)");
     println!("cargo::rerun-if-env-changed=DUROXIDE_TEST_PG_URL");
+    // The ETL example's test needs its npm package: `npm install` in examples/etl (.ci/run does).
+    println!("cargo::rustc-check-cfg=cfg(etl_deps)");
+    println!("cargo::rerun-if-changed=examples/etl/node_modules");
+    if std::path::Path::new("examples/etl/node_modules/papaparse/package.json").is_file() {
+        println!("cargo::rustc-cfg=etl_deps");
+    }
     if std::env::var_os("DUROXIDE_TEST_PG_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=pg_tests");
     }

@@ -497,14 +497,6 @@ fn example(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn example_long_job_runs_with_start() {
-    let cli = Cli::new(&Store::Sqlite);
-    let file = example("long_job.mjs");
-    let r = cli.run(&["run", file.to_str().unwrap(), "--start", "Backup", "--input", r#"{"chunks": 3}"#, "--id", "backup-1"]);
-    assert_eq!((r.code, r.stdout.as_str()), (0, "{\"chunks\":3,\"bytes\":6144}\n"), "{}", r.stderr);
-}
-
-#[test]
 fn example_workflow_module_serves_fan_out_approval_saga_and_monitor() {
     let cli = Cli::new(&Store::Sqlite);
     let _worker = cli.worker_for(&example("workflows.mjs"));
@@ -520,4 +512,66 @@ fn example_workflow_module_serves_fan_out_approval_saga_and_monitor() {
     assert_eq!(out("trip"), json!({"failed": "no hotel in Oslo takes 20 nights", "compensation": "cancelled flight-Oslo"}));
     assert_eq!(out("mon"), json!({"checks": 3}));
     assert_eq!(cli.json(&["status", "mon", "--json"])["executionId"], 3, "the monitor continued as new twice");
+}
+
+#[test]
+fn example_long_job_mirrors_files_checksums_packs_and_writes_a_manifest() {
+    let server = crate::http_server::Server::start();
+    let scratch = crate::support::TempDir::new("mirror");
+    let out = scratch.path().join("mirror");
+    let input = json!({"base": server.url("/files"), "files": ["a.txt", "b.txt"], "out": out}).to_string();
+    let cli = Cli::new(&Store::Sqlite);
+    let file = example("long_job.mjs");
+    let r = cli.run(&["run", file.to_str().unwrap(), "--start", "Mirror", "--input", &input, "--id", "mirror-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let file_bytes = 16384 / "file a.txt\n".len() * "file a.txt\n".len();
+    assert_eq!(r.json(), json!({"files": 2, "bytes": 2 * file_bytes, "archive": "mirror.tar.gz"}));
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["files"][1]["file"], "b.txt");
+    assert_eq!(manifest["files"][1]["sha256"].as_str().unwrap().len(), 64);
+    let listing = std::process::Command::new("tar").args(["tzf", "mirror.tar.gz"]).current_dir(&out).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&listing.stdout), "a.txt\nb.txt\n");
+}
+
+#[test]
+fn example_long_job_killed_mid_way_resumes_without_fetching_again() {
+    let server = crate::http_server::Server::start();
+    let scratch = crate::support::TempDir::new("mirror-kill");
+    let out = scratch.path().join("mirror");
+    let files = ["f1.txt", "f2.txt", "f3.txt", "f4.txt"];
+    let input = json!({"base": server.url("/files"), "files": files, "out": out}).to_string();
+    let cli = Cli::new(&Store::Sqlite);
+    let file = example("long_job.mjs");
+    let args = ["run", file.to_str().unwrap(), "--start", "Mirror", "--input", &input, "--id", "mirror-k"];
+    let mut first = cli.cmd(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.hits("/files/f3.txt") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the job never reached its third file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    first.kill().unwrap(); // SIGKILL, mid-download of f3
+    first.wait().unwrap();
+    let r = cli.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["files"], 4);
+    assert!(r.stderr.contains("attaching to existing instance 'mirror-k'"), "{}", r.stderr);
+    assert_eq!((server.hits("/files/f1.txt"), server.hits("/files/f2.txt")), (1, 1), "finished downloads are not repeated");
+    assert_eq!(server.hits("/files/f4.txt"), 1);
+}
+
+#[test]
+#[cfg_attr(not(etl_deps), ignore = "needs `npm install` in examples/etl")]
+fn example_etl_uses_an_npm_package_to_report_on_csv_exports() {
+    let server = crate::http_server::Server::start();
+    let scratch = crate::support::TempDir::new("etl");
+    let out = scratch.path().join("report");
+    let input = json!({"sources": [server.url("/sales/eu.csv"), server.url("/sales/us.csv")], "out": out}).to_string();
+    let cli = Cli::new(&Store::Sqlite);
+    let file = example("etl/etl.mjs");
+    let r = cli.run(&["run", file.to_str().unwrap(), "--start", "Etl", "--input", &input, "--id", "etl-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json(), json!({"regions": 2, "revenue": 58, "files": 3}));
+    assert_eq!(std::fs::read_to_string(out.join("report.csv")).unwrap(), "region,rows,revenue\r\neu,3,20.00\r\nus,1,38.00\n");
+    let eu: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("eu.json")).unwrap()).unwrap();
+    assert_eq!(eu["byProduct"], json!({"widget": 10, "gadget": 10}));
 }

@@ -7,27 +7,44 @@
 //! - `GET /bytes/N` -> N bytes (`i % 251`), sent in 64 KiB chunks
 //! - `GET /slow` -> never answers (for aborts and timeouts)
 //! - `GET /data.csv` -> a small CSV of items
+//! - `GET /files/NAME` -> `file NAME` lines (16 KiB), after 200 ms
+//! - `GET /sales/REGION.csv` -> sales rows for eu or us
+//!
+//! It counts the requests of each path.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+type Hits = Arc<Mutex<HashMap<String, usize>>>;
 
 pub struct Server {
     pub port: u16,
+    hits: Hits,
 }
 
 impl Server {
     pub fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().unwrap().port();
+        let hits = Hits::default();
+        let counter = hits.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                let counter = counter.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream);
+                    let _ = serve(stream, &counter);
                 });
             }
         });
-        Server { port }
+        Server { port, hits }
+    }
+
+    /// How many requests asked for `path`.
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -35,7 +52,7 @@ impl Server {
     }
 }
 
-fn serve(stream: TcpStream) -> std::io::Result<()> {
+fn serve(stream: TcpStream, hits: &Hits) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     loop {
@@ -64,7 +81,18 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         }
         let mut body = vec![0u8; length];
         reader.read_exact(&mut body)?;
+        *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
         match (method.as_str(), path.as_str()) {
+            ("GET", p) if p.starts_with("/files/") => {
+                std::thread::sleep(Duration::from_millis(200));
+                let line = format!("file {}\n", &p["/files/".len()..]);
+                let body = line.repeat(16384 / line.len());
+                respond(&mut out, "200 OK", "text/plain", body.as_bytes(), &[])?
+            }
+            ("GET", "/sales/eu.csv") => {
+                respond(&mut out, "200 OK", "text/csv", b"product,qty,price\nwidget,3,2.5\ngadget,1,10\nwidget,1,2.5\n", &[])?
+            }
+            ("GET", "/sales/us.csv") => respond(&mut out, "200 OK", "text/csv", b"product,qty,price\ngadget,4,9.5\n", &[])?,
             ("GET", "/data.csv") => respond(
                 &mut out,
                 "200 OK",
