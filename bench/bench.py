@@ -11,7 +11,7 @@ addon), same workloads, same options, same store type, one run.
                                       adds a column for another build of duroxide
                                       (e.g. before a change), measured in the same run
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time
+import argparse, http.server, json, os, shutil, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
@@ -42,6 +42,49 @@ CACHE_FULL = [("replay1000", 1), ("seq10", 200), ("fan100", 20)]
 CACHE_SMOKE = [("replay1000", 1)]
 
 FAILURES = []
+
+FETCH_SCRIPT = os.path.join(ROOT, "bench/fetch_to_disk.js")
+
+
+def serve_bytes(size):
+    """A loopback HTTP server that answers every GET with `size` bytes; (url, server)."""
+    block = bytes(range(256)) * 4096  # 1 MiB
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "application/octet-stream")
+            self.send_header("content-length", str(size))
+            self.end_headers()
+            sent = 0
+            while sent < size:
+                part = block[: min(len(block), size - sent)]
+                self.wfile.write(part)
+                sent += len(part)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/blob", server
+
+
+def download(side, url):
+    """fetch_to_disk.js under one side: (MB/s, peak RSS MB)."""
+    command = {JS: [os.path.join(BIN, "duroxide"), "run", FETCH_SCRIPT], NODE: ["node", FETCH_SCRIPT]}[side]
+    folder = tempfile.mkdtemp(prefix="duroxide-bench-fetch-")
+    try:
+        out_path = os.path.join(folder, "out")
+        with open(out_path, "w") as out_file:
+            proc = subprocess.Popen(command + [url, os.path.join(folder, "blob")], stdout=out_file, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"download benchmark failed under {side}")
+        result = json.loads(open(out_path).read().strip().splitlines()[-1])
+        return result["mbPerSec"], usage.ru_maxrss / 1024
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(side, workload, count, mode, replay, env=None):
@@ -160,6 +203,17 @@ def main():
         print(f"\nduroxide-node: {no_node}")
     print()
     table("duroxide (JS)", ["generator cache on", "cache off"], ["on / off"], cache_rows)
+    size = (4 if args.smoke else 100) * 1000 * 1000
+    url, server = serve_bytes(size)
+    fetch_sides = [JS] + ([NODE] if NODE in sides else [])
+    print(f"  fetch {size // 1000000} MB to disk...", file=sys.stderr, flush=True)
+    measured = [download(side, url) for side in fetch_sides]
+    server.shutdown()
+    print()
+    table(f"fetch {size // 1000000} MB from loopback to disk (streams)", fetch_sides,
+          [f"JS / Node"] if len(fetch_sides) > 1 else [],
+          [(f"{size // 1000000} MB", "MB/s", "higher", [m[0] for m in measured]),
+           (f"{size // 1000000} MB", "peak RSS MB", "lower", [m[1] for m in measured])])
     for failure in FAILURES:
         print(f"\nFailed instances: {failure}")
 

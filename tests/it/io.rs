@@ -160,3 +160,35 @@ fn a_worker_that_stops_aborts_the_signals_of_its_activities() {
     assert_eq!(v["seen"]["error"], "AbortError", "{v}");
     assert_eq!(v["seen"]["reason"], "the activity is no longer needed", "{v}");
 }
+
+/// `command` as a user without rights to root's files: as `nobody` when the tests run as root.
+fn unprivileged(args: &[&str]) -> std::process::Command {
+    // SAFETY: getuid cannot fail.
+    if unsafe { libc::getuid() } != 0 {
+        return command(args);
+    }
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", crate::support::binary()]).args(args);
+    cmd.env_remove("RUST_LOG").stdin(std::process::Stdio::null());
+    cmd
+}
+
+#[test]
+fn reading_a_file_without_the_right_is_eacces() {
+    let dir = TempDir::new("eacces");
+    let secret = dir.write("secret.txt", "no");
+    let script = dir.write(
+        "read.js",
+        "const fs = require('fs');\ntry { fs.readFileSync(process.argv[2]); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, errno: e.errno })); }\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run_cmd(unprivileged(&["run", script.to_str().unwrap(), secret.to_str().unwrap()]));
+    assert_eq!(
+        r.json(),
+        json!({"code": "EACCES", "message": format!("EACCES: permission denied, open '{}'", secret.display()), "errno": -13}),
+        "{}",
+        r.stderr
+    );
+}
