@@ -8,6 +8,11 @@ let stepping = false;
 /** Whether a generator step is running now. */
 export const inStep = () => stepping;
 
+/** Throws the guard's error for `what` when called during a generator step. */
+export function refuseInStep(what, instead) {
+  if (stepping) refuse(what, instead);
+}
+
 /** Runs `fn` as a generator step, with the guard on. */
 export function guarded(fn) {
   const outer = stepping;

@@ -4,6 +4,7 @@ import { op_console_write, op_process_exit, op_process_info } from "ext:core/ops
 import { Console, setNoColorFns } from "ext:deno_console/01_console.js";
 import { performance } from "ext:deno_web/15_performance.js";
 import { TextDecoder } from "ext:deno_web/08_text_encoding.js";
+import { refuseInStep } from "ext:duroxide/guard.js";
 
 const info = op_process_info();
 // deno_fs reads the OS from the build info (unix-only stat fields).
@@ -45,6 +46,23 @@ function outputStream(fd, toStderr, isTTY) {
 
 const started = performance.now();
 
+/**
+ * `process.env`: values are strings, as in Node; changing it from an
+ * orchestration is refused (state outside the generator that could steer a replay).
+ */
+const env = new Proxy(info.env, {
+  set(target, name, value) {
+    refuseInStep(`process.env.${String(name)} = ...`, "an activity, or pass the value in the orchestration's input");
+    target[name] = String(value);
+    return true;
+  },
+  deleteProperty(target, name) {
+    refuseInStep(`delete process.env.${String(name)}`, "an activity");
+    delete target[name];
+    return true;
+  },
+});
+
 export const processObject = {
   argv: info.argv,
   argv0: "duroxide",
@@ -64,7 +82,7 @@ export const processObject = {
   emitWarning(warning) {
     op_console_write(`Warning: ${warning instanceof Error ? warning.message : warning}\n`, true);
   },
-  env: info.env,
+  env,
   platform: info.platform,
   pid: info.pid,
   exitCode: undefined,

@@ -72,6 +72,15 @@ store_tests! {
         refused(store, "child_process.execSync", "an activity");
     }
 
+    fn environment_writes_are_refused_in_orchestrations(store) {
+        let v = guard(store);
+        let message = v["inOrchestration"]["process.env.MODE = ..."].as_str().unwrap();
+        assert!(
+            message.starts_with("Error: process.env.MODE = ... is not allowed in an orchestration: it would give a different result when the orchestration replays; use an activity, or pass the value in the orchestration's input instead (at "),
+            "{message}"
+        );
+    }
+
     fn guarded_globals_work_in_activities_and_top_level_code(store) {
         let v = guard(store);
         assert_eq!(v["inActivity"], serde_json::json!({"now": "number", "random": "number", "uuid": 36, "bytes": 8}));

@@ -88,6 +88,12 @@ fn ended_instances(events: &[Event]) -> Vec<String> {
         .collect()
 }
 
+/// The longest an empty fetch waits before looking again, woken or not.
+const QUIET_RECHECK: Duration = Duration::from_secs(1);
+
+/// Delayed work is announced this much after its time, so the store already counts it visible.
+const DELAY_SLACK: Duration = Duration::from_millis(5);
+
 impl WakeUps {
     pub fn new(inner: ProviderRef) -> Self {
         WakeUps {
@@ -140,7 +146,7 @@ impl WakeUps {
             Some(delay) => {
                 let queue = queue.clone();
                 tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
+                    tokio::time::sleep(delay + DELAY_SLACK).await;
                     (0..items).for_each(|_| queue.notify_one());
                 });
             }
@@ -167,7 +173,10 @@ impl WakeUps {
     }
 
     /// Fetches; when nothing is there, waits for a wake-up (at most
-    /// `poll_timeout`) and tries again.
+    /// `poll_timeout`) and tries again. No wait is longer than `QUIET_RECHECK`:
+    /// a wake-up for delayed work can come a moment before the store counts
+    /// it visible, and the caller's poll timeout may be long (duroxide's
+    /// default is 30 s).
     async fn long_poll<T, F, Fut>(&self, queue: &Notify, poll_timeout: Duration, mut fetch: F) -> Result<Option<T>, ProviderError>
     where
         F: FnMut() -> Fut,
@@ -183,9 +192,11 @@ impl WakeUps {
             if found.is_some() {
                 return Ok(found);
             }
-            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
                 return Ok(None);
             }
+            let _ = tokio::time::timeout_at(deadline.min(now + QUIET_RECHECK), woken).await;
         }
     }
 }
