@@ -13,6 +13,11 @@ export function refuseInStep(what, instead) {
   if (stepping) refuse(what, instead);
 }
 
+/** Ends any step: after a stop by the watchdog, which skips `finally` blocks. */
+export function resetGuard() {
+  stepping = false;
+}
+
 /** Runs `fn` as a generator step, with the guard on. */
 export function guarded(fn) {
   const outer = stepping;

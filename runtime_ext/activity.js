@@ -1,5 +1,6 @@
 // Activities: the `ctx` an activity function gets, and the runner the host
 // calls; the function's settlement goes back to Rust through an op.
+import { core } from "ext:core/mod.js";
 import { op_activity_is_cancelled, op_activity_settle, op_activity_trace } from "ext:core/ops";
 import { errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
 import { Client } from "ext:duroxide/client.js";
@@ -54,7 +55,17 @@ export function runActivity(fn, infoJson, input, callId) {
   const name = info.activityName;
   const controller = new AbortController();
   const ctx = new ActivityContext(info, callId, controller.signal);
-  (async () => fn(ctx, fromJson(input)))().then(
+  // Every continuation of the activity carries its call id, so the
+  // watchdog (src/host/watchdog.rs) knows whose JavaScript it stops.
+  const outer = core.getAsyncContext();
+  core.setAsyncContext({ __proto__: null, ...outer, duroxideActivity: callId });
+  let running;
+  try {
+    running = (async () => fn(ctx, fromJson(input)))();
+  } finally {
+    core.setAsyncContext(outer);
+  }
+  running.then(
     (value) => {
       let text;
       try {

@@ -1,6 +1,7 @@
 // Entry point of the extensions: gives user scripts the globals a Node script
 // expects (console, timers, encoders, URL, structuredClone, process) and
 // leaves the host the JS functions it calls by name (host/callbacks.rs).
+import { core } from "ext:core/mod.js";
 import * as timers from "ext:deno_web/02_timers.js";
 import { TextDecoder, TextEncoder } from "ext:deno_web/08_text_encoding.js";
 import { structuredClone } from "ext:deno_web/02_structured_clone.js";
@@ -79,9 +80,20 @@ define("clearImmediate", timers.clearTimeout);
 for (const [name, value] of Object.entries(webGlobals)) define(name, value);
 installGuard(define, { fetch, crypto });
 
+/**
+ * After the watchdog stopped a stretch of JavaScript: restores what the
+ * `finally` blocks it skipped would have (termination runs none of them).
+ */
+function afterStop() {
+  generatorCallbacks.leaveStep();
+  core.setAsyncContext(undefined);
+}
+
 // Read and deleted by the host as it boots.
 globalThis.__duroxideHostCallbacks = {
-  ...generatorCallbacks,
+  createGenerator: generatorCallbacks.createGenerator,
+  stepGenerator: generatorCallbacks.stepGenerator,
+  afterStop,
   runActivity,
   runMainCommonJs,
   readExitCode,

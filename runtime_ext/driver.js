@@ -7,7 +7,7 @@
 import { op_step_permissions, op_task_types } from "ext:core/ops";
 import { OrchestrationContext, SITE } from "ext:duroxide/orchestration_context.js";
 import { describe, fromJson, toJson } from "ext:duroxide/json.js";
-import { guarded } from "ext:duroxide/guard.js";
+import { guarded, resetGuard } from "ext:duroxide/guard.js";
 
 /** Runs `fn` as a generator step: the guard on, and no I/O permitted to ops. */
 function step(fn) {
@@ -120,4 +120,10 @@ function parseTyped(value, type) {
   return parseAgain(value);
 }
 
-export const generatorCallbacks = { createGenerator, stepGenerator };
+/** Leaves the step a stopped stretch was in (its `finally` blocks never ran). */
+function leaveStep() {
+  resetGuard();
+  op_step_permissions(false);
+}
+
+export const generatorCallbacks = { createGenerator, stepGenerator, leaveStep };

@@ -25,6 +25,7 @@ pub fn bridge_settings(get: impl Fn(&str) -> Option<String>) -> Result<bridge::S
         generator_cache,
         replay_check: flag(&get, REPLAY_CHECK)?,
         no_wake_ups: flag(&get, NO_WAKEUPS)?,
+        activity_limits: bridge::activity::Limits::default(),
     })
 }
 

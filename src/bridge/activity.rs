@@ -3,6 +3,7 @@
 //! (through an op) when the function's promise settles.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use deno_core::{v8, OpState};
 use duroxide::ActivityContext;
@@ -10,9 +11,28 @@ use tokio::sync::oneshot;
 
 use super::{runtimes, with_state};
 use crate::engine::tasks::Outcome;
-use crate::host;
+use crate::host::watchdog::{human, BlockReport, Owner};
+use crate::host::{self, CallError};
+
+/// How long an activity may run: past `warn_after` it is named in a warning,
+/// past `timeout` it fails and its `ctx.signal` aborts, freeing its slot.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub warn_after: Duration,
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+pub const DEFAULT_WARN_AFTER: Duration = Duration::from_secs(5 * 60);
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { timeout: DEFAULT_TIMEOUT, warn_after: DEFAULT_WARN_AFTER }
+    }
+}
 
 struct Pending {
+    name: String,
     reply: oneshot::Sender<Outcome>,
     ctx: ActivityContext,
     /// Aborts the activity's `ctx.signal` (JS).
@@ -79,20 +99,43 @@ pub async fn invoke(runtime: u32, ctx: ActivityContext, input: String) -> Result
             .ok_or_else(|| format!("activity '{name}' is not registered"))?;
         let mut info = info;
         info["store"] = store.into();
-        let call = with_state(|s| s.borrow_mut::<Activities>().add(Pending { reply, ctx, abort: None }))?;
+        let call = with_state(|s| s.borrow_mut::<Activities>().add(Pending { name: name.clone(), reply, ctx, abort: None }))?;
         let guard = PendingGuard(call);
-        let abort = host::with(|h| h.run_activity(&function, &info.to_string(), &input, call))?
-            .map_err(|e| format!("activity '{name}' could not start: {e}"))?;
+        let abort = host::with(|h| h.run_activity(&function, &info.to_string(), &input, call))?.map_err(|e| match e {
+            CallError::Threw(text) => format!("activity '{name}' could not start: {text}"),
+            stopped => stopped.of(&format!("activity '{name}'")),
+        })?;
         with_state(|s| s.borrow_mut::<Activities>().pending.get_mut(&call).map(|p| p.abort = abort))?;
         guard
     };
+    let limits = with_state(|s| *s.borrow::<Limits>())?;
     let settled = {
         tokio::pin!(settled);
-        tokio::select! {
-            result = &mut settled => result,
-            () = watch.cancelled() => {
-                abort(guard.0, "the activity was cancelled");
-                settled.await
+        let timeout = tokio::time::sleep(limits.timeout);
+        let warning = tokio::time::sleep(limits.warn_after);
+        tokio::pin!(timeout, warning);
+        let (mut cancelled, mut warned) = (false, false);
+        loop {
+            tokio::select! {
+                result = &mut settled => break result,
+                () = watch.cancelled(), if !cancelled => {
+                    cancelled = true;
+                    abort(guard.0, "the activity was cancelled");
+                }
+                () = &mut warning, if !warned => {
+                    warned = true;
+                    tracing::warn!(
+                        instance = %watch.instance_id(),
+                        "activity '{name}' has run for {} (it fails at {}: --activity-timeout)",
+                        human(limits.warn_after),
+                        human(limits.timeout)
+                    );
+                }
+                () = &mut timeout => {
+                    let message = format!("activity '{name}' timed out after {} (--activity-timeout)", human(limits.timeout));
+                    abort(guard.0, &message);
+                    return Err(message);
+                }
             }
         }
     };
@@ -106,6 +149,20 @@ pub async fn invoke(runtime: u32, ctx: ActivityContext, input: String) -> Result
 pub fn settle(state: &mut OpState, call: u32, result: Outcome) {
     if let Some(pending) = state.borrow_mut::<Activities>().pending.remove(&call) {
         let _ = pending.reply.send(result);
+    }
+}
+
+/// Fails the activity whose JavaScript the watchdog stopped (it was running
+/// a continuation of the activity, so its promise will never settle).
+pub fn stopped(report: &BlockReport) -> bool {
+    let Owner::Activity(call) = report.owner else { return false };
+    let pending = with_state(|s| s.borrow_mut::<Activities>().pending.remove(&call)).ok().flatten();
+    match pending {
+        Some(pending) => {
+            let _ = pending.reply.send(Err(format!("activity '{}' {}", pending.name, report.describe())));
+            true
+        }
+        None => false,
     }
 }
 

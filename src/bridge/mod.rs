@@ -10,6 +10,7 @@
 //! | `Sessions` | orchestration | the turns running now: duroxide ctx, log, JS generator, by token |
 //! | `GeneratorCache` | generator_cache | generators suspended between turns (LRU, heap-bounded) |
 //! | `Activities` | activity | activities in flight: the reply channel and duroxide ctx, by call id |
+//! | `activity::Limits` | activity | how long an activity may run before it is warned about, then failed |
 //! | `Arc<SiteBook>` | yield_sites | where each instance last yielded (shared with the stores' notes) |
 //! | `StoreOptions` | engine::store | how stores opened here are decorated |
 //! | resources `duroxideStore`, `duroxideRuntime` | stores, runtimes | what JS providers and runtimes hold by id |
@@ -43,6 +44,8 @@ pub struct Settings {
     pub replay_check: bool,
     /// No in-process wake-ups (only to measure what they buy).
     pub no_wake_ups: bool,
+    /// How long activities may run.
+    pub activity_limits: activity::Limits,
 }
 
 /// Puts the bridge's per-isolate state into a new isolate's op state.
@@ -52,6 +55,8 @@ pub fn install(state: &mut OpState, settings: &Settings) {
     state.put(sites);
     state.put(orchestration::Sessions::default());
     state.put(activity::Activities::default());
+    state.put(settings.activity_limits);
+    host::set_stop_listener(std::rc::Rc::new(activity::stopped));
     state.put(generator_cache::GeneratorCache::<deno_core::v8::Global<deno_core::v8::Object>>::new(
         settings.generator_cache,
         settings.replay_check,

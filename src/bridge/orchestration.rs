@@ -121,7 +121,8 @@ impl Session {
             "token": self.token,
         })
         .to_string();
-        let (generator, step) = host::with(|h| h.create_generator(&function, &info, &id.input))??;
+        let (generator, step) = host::with(|h| h.create_generator(&function, &info, &id.input))?
+            .map_err(|e| e.of(&format!("orchestration '{}'", id.name)))?;
         with_live(self.token, |live| live.generator = Some(generator));
         parse_step(&step)
     }
@@ -134,7 +135,9 @@ impl Session {
         let generator = with_live(self.token, |live| live.generator.clone())
             .flatten()
             .ok_or("internal error: the generator of this turn is gone")?;
-        parse_step(&host::with(|h| h.step_generator(&generator, is_error, &payload))??)
+        let step = host::with(|h| h.step_generator(&generator, is_error, &payload))?
+            .map_err(|e| e.of(&format!("orchestration '{}'", self.identity.name)))?;
+        parse_step(&step)
     }
 }
 

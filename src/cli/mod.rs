@@ -14,6 +14,7 @@ mod progress;
 mod prune;
 mod run;
 mod serve;
+mod signals;
 mod start;
 mod status;
 mod tree;

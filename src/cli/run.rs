@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::args::{json_arg, parse_duration, StoreArgs};
 use super::serve::{self, Exports, Job, ServePlan};
-use crate::bridge::runtimes;
+use crate::bridge::{activity, runtimes};
 use crate::failure::Failure;
 use crate::host::{self, event_loop, modules::absolute, BootOptions};
 use crate::runtime_ext::permissions::{Grants, PermissionSets};
@@ -48,6 +48,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub runtime: RuntimeFlags,
     #[command(flatten)]
+    pub limits: LimitFlags,
+    #[command(flatten)]
     pub permissions: PermissionFlags,
     /// Arguments for the script (process.argv[2..])
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -78,6 +80,46 @@ pub struct RuntimeFlags {
     /// How long a shutdown waits for in-flight work
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Limits on user code")]
+pub struct LimitFlags {
+    /// Stop an orchestration step or activity whose JavaScript runs this long without yielding (it fails; the worker carries on)
+    #[arg(long, value_name = "DURATION", env = "DUROXIDE_JS_BLOCK_LIMIT", default_value = "10s", value_parser = parse_limit)]
+    pub js_block_limit: Duration,
+    /// JavaScript heap limit; the step or activity that fills it fails (default: V8's, from the machine's memory)
+    #[arg(long, value_name = "MB", env = "DUROXIDE_MAX_HEAP_MB", value_parser = clap::value_parser!(u32).range(16..))]
+    pub max_heap_mb: Option<u32>,
+    /// Fail an activity that has not settled after this long and abort its ctx.signal [default: 6h]
+    #[arg(long, value_name = "DURATION", env = "DUROXIDE_ACTIVITY_TIMEOUT", value_parser = parse_limit)]
+    pub activity_timeout: Option<Duration>,
+    /// Log a warning naming an activity still running after this long [default: 5m]
+    #[arg(long, value_name = "DURATION", env = "DUROXIDE_ACTIVITY_WARN_AFTER", value_parser = parse_limit)]
+    pub activity_warn_after: Option<Duration>,
+}
+
+/// A limit must leave user code some time.
+fn parse_limit(text: &str) -> Result<Duration, String> {
+    let limit = parse_duration(text)?;
+    if limit < Duration::from_millis(100) {
+        return Err(format!("'{text}' is too short: at least 100ms"));
+    }
+    Ok(limit)
+}
+
+impl LimitFlags {
+    pub fn activity_limits(&self) -> activity::Limits {
+        let defaults = activity::Limits::default();
+        activity::Limits {
+            timeout: self.activity_timeout.unwrap_or(defaults.timeout),
+            warn_after: self.activity_warn_after.unwrap_or(defaults.warn_after),
+        }
+    }
+
+    pub fn limits(&self) -> host::Limits {
+        host::Limits { js_block: self.js_block_limit, max_heap_mb: self.max_heap_mb.map(|mb| mb as usize) }
+    }
 }
 
 #[derive(Args)]
@@ -151,7 +193,8 @@ impl RuntimeFlags {
 }
 
 pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
-    let bridge = crate::settings::from_env().map_err(Failure::Usage)?;
+    let mut bridge = crate::settings::from_env().map_err(Failure::Usage)?;
+    bridge.activity_limits = args.limits.activity_limits();
     let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
     let job = match &args.start {
         Some(name) => Some(Job {
@@ -185,7 +228,8 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     tokio.block_on(async {
         let extensions = runtime_ext::extensions(Startup { argv, bridge, permissions });
-        host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES }).map_err(Failure::Failed)?;
+        let limits = args.limits.limits();
+        host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES, limits }).map_err(Failure::Failed)?;
         let code = run_main(&path, &plan).await;
         if let Ok(state) = host::op_state() {
             runtimes::shut_down_all(state, Some(0)).await;

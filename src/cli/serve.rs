@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::args::StoreArgs;
 use super::instance;
+use super::signals::{self, StopSignals};
 use crate::bridge::{runtimes, stores};
 use crate::engine::client::Client;
 use crate::engine::store::{redact_url, Store};
@@ -72,11 +73,14 @@ pub async fn serve(path: &Path, exports: &Exports, plan: &ServePlan) -> Result<i
         .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
     runtimes::start(op_state()?, runtime).await.map_err(Failure::Failed)?;
 
+    let signals = StopSignals::watch(plan.shutdown_grace)?;
     let outcome = match &plan.job {
-        Some(job) => event_loop::drive_until(run_job(&store, job), &keep_alive, None).await.map_err(Failure::Failed)?,
+        Some(job) => event_loop::drive_until(run_job(&store, job, &signals), &keep_alive, None).await.map_err(Failure::Failed)?,
         None => {
             announce(path, exports, &plan.store);
-            event_loop::drive_until(stop_signal(), &keep_alive, None).await.map_err(Failure::Failed)?.map(|()| 0)
+            event_loop::drive_until(signals.received(), &keep_alive, None).await.map_err(Failure::Failed)?;
+            eprintln!("duroxide: stopping: finishing in-flight work...");
+            Ok(0)
         }
     };
     let grace = plan.shutdown_grace.as_millis() as u64;
@@ -108,21 +112,8 @@ fn announce(path: &Path, exports: &Exports, store: &StoreArgs) {
     );
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn stop_signal() -> Result<(), Failure> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| Failure::Failed(format!("cannot watch signals: {e}")))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| Failure::Failed(format!("cannot watch signals: {e}")))?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    eprintln!("duroxide: stopping: finishing in-flight work...");
-    Ok(())
-}
-
 /// Starts the job (or attaches to it), waits for its end and reports it.
-async fn run_job(store: &Store, job: &Job) -> Result<i32, Failure> {
+async fn run_job(store: &Store, job: &Job, signals: &StopSignals) -> Result<i32, Failure> {
     let id = match &job.id {
         Some(id) => id.clone(),
         None => {
@@ -140,9 +131,9 @@ async fn run_job(store: &Store, job: &Job) -> Result<i32, Failure> {
     }
     tokio::select! {
         status = instance::wait(&client, &id, job.timeout) => Ok(instance::report_outcome(&id, &status?, job.json)),
-        _ = stop_signal() => {
+        signal = signals.received() => {
             eprintln!("interrupted: '{id}' keeps its progress; run the same command with --id {id} to resume");
-            Ok(130)
+            Ok(signals::exit_code(signal))
         }
     }
 }

@@ -5,7 +5,8 @@
 use deno_core::{v8, JsRuntime};
 
 use super::js_error::{describe_exception, display_paths};
-use super::{wake_loop, Host};
+use super::watchdog::{BlockReport, Owner};
+use super::{tell_stop_listener, wake_loop, Host};
 
 /// Where runtime_ext/bootstrap.js leaves the callbacks; deleted once read.
 const GLOBAL_NAME: &str = "__duroxideHostCallbacks";
@@ -13,6 +14,7 @@ const GLOBAL_NAME: &str = "__duroxideHostCallbacks";
 pub struct Callbacks {
     create_generator: v8::Global<v8::Function>,
     step_generator: v8::Global<v8::Function>,
+    after_stop: v8::Global<v8::Function>,
     run_activity: v8::Global<v8::Function>,
     run_main_commonjs: v8::Global<v8::Function>,
     read_exit_code: v8::Global<v8::Function>,
@@ -41,6 +43,7 @@ impl Callbacks {
         Ok(Callbacks {
             create_generator: get("createGenerator")?,
             step_generator: get("stepGenerator")?,
+            after_stop: get("afterStop")?,
             run_activity: get("runActivity")?,
             run_main_commonjs: get("runMainCommonJs")?,
             read_exit_code: get("readExitCode")?,
@@ -60,6 +63,31 @@ enum Arg<'a> {
     Function(&'a v8::Global<v8::Function>),
 }
 
+/// Why a call into JavaScript did not return normally.
+#[derive(Debug)]
+pub enum CallError {
+    /// It threw (or the engine refused it); the text says what.
+    Threw(String),
+    /// The watchdog stopped it.
+    Stopped(BlockReport),
+}
+
+impl CallError {
+    /// The failure of `what` (e.g. "orchestration 'Nightly'") as one sentence.
+    pub fn of(self, what: &str) -> String {
+        match self {
+            CallError::Threw(text) => text,
+            CallError::Stopped(report) => format!("{what} {}", report.describe()),
+        }
+    }
+}
+
+impl From<CallError> for String {
+    fn from(error: CallError) -> String {
+        error.of("the script")
+    }
+}
+
 /// What a callback returned: text, a function, or nothing of use.
 enum Returned {
     Text(String),
@@ -75,11 +103,13 @@ fn text(returned: Returned) -> String {
 }
 
 impl Host {
-    /// Calls `function` with `args` synchronously; a throw becomes Err with
-    /// the exception's text. Promise jobs the call queued run before it returns.
-    fn call(&mut self, pick: fn(&Callbacks) -> &v8::Global<v8::Function>, args: &[Arg]) -> Result<Returned, String> {
+    /// Calls `function` for `owner` with `args` synchronously; a throw becomes
+    /// Err with the exception's text. Promise jobs the call queued run before
+    /// it returns.
+    fn call(&mut self, owner: Owner, pick: fn(&Callbacks) -> &v8::Global<v8::Function>, args: &[Arg]) -> Result<Returned, CallError> {
         let function = pick(&self.callbacks).clone();
-        let result = {
+        self.watchdog.enter(owner);
+        let result = (|| {
             let scope = &mut self.runtime.handle_scope();
             let function = v8::Local::new(scope, function);
             let mut values: Vec<v8::Local<v8::Value>> = Vec::with_capacity(args.len());
@@ -100,13 +130,39 @@ impl Host {
                     .map(|f| Returned::Function(v8::Global::new(scope, f)))
                     .unwrap_or(Returned::Nothing)),
                 Some(_) => Ok(Returned::Nothing),
+                None if scope.has_terminated() => Err("the call was stopped".to_string()),
                 None => Err(describe_exception(scope)),
             };
             scope.perform_microtask_checkpoint();
             result
-        };
+        })();
+        self.end_stretch(owner, result)
+    }
+
+    /// After JavaScript ran for `owner`: lets the isolate run again if the
+    /// watchdog stopped it, and says whose failure that is.
+    fn end_stretch<T>(&mut self, owner: Owner, result: Result<T, String>) -> Result<T, CallError> {
+        self.runtime.v8_isolate().cancel_terminate_execution();
+        self.watchdog.leave();
         wake_loop();
-        result
+        let Some(report) = self.stopped() else { return result.map_err(CallError::Threw) };
+        self.after_stop();
+        if report.owner != owner && tell_stop_listener(&report) {
+            return result.map_err(CallError::Threw);
+        }
+        Err(CallError::Stopped(report))
+    }
+
+    /// Restores what the `finally` blocks of a stopped stretch would have.
+    pub(super) fn after_stop(&mut self) {
+        let function = self.callbacks.after_stop.clone();
+        let scope = &mut self.runtime.handle_scope();
+        let function = v8::Local::new(scope, function);
+        let receiver = v8::undefined(scope).into();
+        let scope = &mut v8::TryCatch::new(scope);
+        if function.call(scope, receiver, &[]).is_none() {
+            tracing::error!("internal error: restoring state after a stopped stretch failed: {}", describe_exception(scope));
+        }
     }
 
     /// A new object, for the driver to keep a generator's state in.
@@ -123,9 +179,10 @@ impl Host {
         function: &v8::Global<v8::Function>,
         info: &str,
         input: &str,
-    ) -> Result<(v8::Global<v8::Object>, String), String> {
+    ) -> Result<(v8::Global<v8::Object>, String), CallError> {
         let holder = self.new_object();
         let step = self.call(
+            Owner::Orchestration,
             |c| &c.create_generator,
             &[Arg::Object(&holder), Arg::Function(function), Arg::Str(info), Arg::Str(input)],
         )?;
@@ -133,8 +190,8 @@ impl Host {
     }
 
     /// Resumes the generator with a task's outcome; returns the step's JSON.
-    pub fn step_generator(&mut self, holder: &v8::Global<v8::Object>, is_error: bool, payload: &str) -> Result<String, String> {
-        let step = self.call(|c| &c.step_generator, &[Arg::Object(holder), Arg::Bool(is_error), Arg::Str(payload)])?;
+    pub fn step_generator(&mut self, holder: &v8::Global<v8::Object>, is_error: bool, payload: &str) -> Result<String, CallError> {
+        let step = self.call(Owner::Orchestration, |c| &c.step_generator, &[Arg::Object(holder), Arg::Bool(is_error), Arg::Str(payload)])?;
         Ok(text(step))
     }
 
@@ -164,8 +221,9 @@ impl Host {
         info: &str,
         input: &str,
         call: u32,
-    ) -> Result<Option<v8::Global<v8::Function>>, String> {
+    ) -> Result<Option<v8::Global<v8::Function>>, CallError> {
         let returned = self.call(
+            Owner::Activity(call),
             |c| &c.run_activity,
             &[Arg::Function(function), Arg::Str(info), Arg::Str(input), Arg::Num(call as f64)],
         )?;
@@ -176,9 +234,10 @@ impl Host {
     }
 
     /// Calls a function an earlier callback returned, with a reason (e.g. an activity's abort).
-    pub fn call_with_reason(&mut self, function: &v8::Global<v8::Function>, reason: &str) -> Result<(), String> {
+    pub fn call_with_reason(&mut self, function: &v8::Global<v8::Function>, reason: &str) -> Result<(), CallError> {
         let function = function.clone();
-        let result = {
+        self.watchdog.enter(Owner::Unknown);
+        let result = (|| {
             let scope = &mut self.runtime.handle_scope();
             let function = v8::Local::new(scope, function);
             let reason = v8::String::new(scope, reason).ok_or("reason too long")?;
@@ -186,39 +245,39 @@ impl Host {
             let receiver = v8::undefined(scope).into();
             let result = match function.call(scope, receiver, &[reason.into()]) {
                 Some(_) => Ok(()),
+                None if scope.has_terminated() => Err("the call was stopped".to_string()),
                 None => Err(describe_exception(scope)),
             };
             scope.perform_microtask_checkpoint();
             result
-        };
-        wake_loop();
-        result
+        })();
+        self.end_stretch(Owner::Unknown, result)
     }
 
     /// Runs the main file as CommonJS: "cjs", or "esm" (nothing run) when it only parses as an ES module.
     pub fn run_main_commonjs(&mut self, path: &str) -> Result<String, String> {
-        self.call(|c| &c.run_main_commonjs, &[Arg::Str(path)]).map(text)
+        Ok(self.call(Owner::Unknown, |c| &c.run_main_commonjs, &[Arg::Str(path)]).map(text)?)
     }
 
     /// The exit code the script asked for with `process.exitCode`.
     pub fn read_exit_code(&mut self) -> Result<i32, String> {
-        Ok(text(self.call(|c| &c.read_exit_code, &[])?).parse().unwrap_or(0))
+        Ok(text(self.call(Owner::Unknown, |c| &c.read_exit_code, &[])?).parse().unwrap_or(0))
     }
 
     pub(super) fn set_main_namespace(&mut self, namespace: &v8::Global<v8::Object>) -> Result<(), String> {
-        self.call(|c| &c.set_main_namespace, &[Arg::Object(namespace)]).map(|_| ())
+        Ok(self.call(Owner::Unknown, |c| &c.set_main_namespace, &[Arg::Object(namespace)]).map(|_| ())?)
     }
 
     /// JSON `{orchestrations: {name: [versions]}, activities: [names]}` when
     /// the main file exports workflows, "" otherwise.
     pub fn workflow_exports(&mut self) -> Result<String, String> {
-        self.call(|c| &c.workflow_exports, &[]).map(text)
+        Ok(self.call(Owner::Unknown, |c| &c.workflow_exports, &[]).map(text)?)
     }
 
     /// Registers the main file's exports on a new runtime of the store
     /// resource `store`; returns the runtime's resource id.
     pub fn serve_workflows(&mut self, store: u32, options_json: &str) -> Result<u32, String> {
-        let id = text(self.call(|c| &c.serve_workflows, &[Arg::Num(store as f64), Arg::Str(options_json)])?);
+        let id = text(self.call(Owner::Unknown, |c| &c.serve_workflows, &[Arg::Num(store as f64), Arg::Str(options_json)])?);
         id.parse().map_err(|_| format!("internal error: serveWorkflows returned '{id}'"))
     }
 }

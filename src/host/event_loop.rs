@@ -6,14 +6,25 @@
 use std::future::Future;
 use std::task::{Context, Poll};
 
-use deno_core::{OpState, PollEventLoopOptions};
+use deno_core::OpState;
 
 use super::js_error::format_core_error;
+use super::CallError;
 
 /// Polls the event loop once; Err when it failed (an uncaught exception).
+/// A stretch the watchdog stopped fails the activity it belonged to, and the
+/// loop carries on.
 fn poll_loop(cx: &mut Context) -> Result<Poll<()>, String> {
     super::set_loop_waker(cx.waker());
-    match super::with(|h| h.runtime.poll_event_loop(cx, PollEventLoopOptions::default()))? {
+    let (polled, stopped) = super::with(|h| h.poll_event_loop(cx))?;
+    if let Some(report) = stopped {
+        if super::tell_stop_listener(&report) {
+            cx.waker().wake_by_ref();
+            return Ok(Poll::Pending);
+        }
+        return Err(CallError::Stopped(report).into());
+    }
+    match polled {
         Poll::Ready(Err(e)) => Err(format_core_error(&e)),
         Poll::Ready(Ok(())) => Ok(Poll::Ready(())),
         Poll::Pending => Ok(Poll::Pending),

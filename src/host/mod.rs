@@ -14,23 +14,33 @@ mod callbacks;
 pub mod event_loop;
 pub mod js_error;
 pub mod modules;
+pub mod watchdog;
 
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 use std::task::Waker;
+use std::time::Duration;
 
 use deno_core::{v8, Extension, JsRuntime, ModuleSpecifier, OpState, RuntimeOptions};
 
-pub use callbacks::Callbacks;
+pub use callbacks::{CallError, Callbacks};
 use js_error::format_core_error;
 use modules::{Resolver, UserModuleLoader};
+use watchdog::{BlockReport, Cause, Owner, Watchdog};
 
 /// The isolate and the JS functions the host calls by name.
 pub struct Host {
     runtime: JsRuntime,
     callbacks: Callbacks,
+    watchdog: Watchdog,
+    /// The heap limit V8 returns to after a stretch that filled the heap was stopped.
+    heap_limit: usize,
 }
+
+/// Told about a stopped stretch that belongs to an activity other than the
+/// caller's (its continuation was running); true when it took care of it.
+pub type StopListener = Rc<dyn Fn(&BlockReport) -> bool>;
 
 /// This thread's host, in separate cells so the op state and the loop's
 /// waker stay reachable while the isolate itself is borrowed.
@@ -38,11 +48,17 @@ struct Current {
     host: RefCell<Option<Host>>,
     op_state: RefCell<Option<Rc<RefCell<OpState>>>>,
     loop_waker: RefCell<Option<Waker>>,
+    stop_listener: RefCell<Option<StopListener>>,
 }
 
 thread_local! {
     static CURRENT: Current = const {
-        Current { host: RefCell::new(None), op_state: RefCell::new(None), loop_waker: RefCell::new(None) }
+        Current {
+            host: RefCell::new(None),
+            op_state: RefCell::new(None),
+            loop_waker: RefCell::new(None),
+            stop_listener: RefCell::new(None),
+        }
     };
 }
 
@@ -50,25 +66,55 @@ pub struct BootOptions {
     pub extensions: Vec<Extension>,
     /// Bare module names served by extension modules, e.g. `duroxide`.
     pub builtins: &'static [(&'static str, &'static str)],
+    pub limits: Limits,
 }
+
+/// What user JavaScript may take before it is stopped.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest synchronous stretch of an orchestration step or activity.
+    pub js_block: Duration,
+    /// The V8 heap limit in MB (None: V8's default for this machine).
+    pub max_heap_mb: Option<usize>,
+}
+
+const MB: usize = 1024 * 1024;
 
 /// Creates the isolate on this thread and runs the extensions' bootstrap.
 pub fn boot(options: BootOptions) -> Result<(), String> {
     let resolver = Resolver::new(options.builtins);
+    let create_params = options.limits.max_heap_mb.map(|mb| v8::CreateParams::default().heap_limits(0, mb * MB));
     let mut runtime = JsRuntime::try_new(RuntimeOptions {
         module_loader: Some(Rc::new(UserModuleLoader::new(resolver.clone()))),
         extensions: options.extensions,
+        create_params,
         ..Default::default()
     })
     .map_err(|e| format!("cannot start the JavaScript engine: {}", format_core_error(&e)))?;
     let op_state = runtime.op_state();
     op_state.borrow_mut().put(resolver);
     let callbacks = Callbacks::take_from_global(&mut runtime)?;
+    let context = runtime.main_context();
+    let watchdog = Watchdog::start(runtime.v8_isolate(), context, options.limits.js_block);
+    let mut host = Host { runtime, callbacks, watchdog, heap_limit: 0 };
+    host.heap_limit = host.heap_usage().1;
+    host.watch_heap();
     CURRENT.with(|c| {
         *c.op_state.borrow_mut() = Some(op_state);
-        *c.host.borrow_mut() = Some(Host { runtime, callbacks });
+        *c.host.borrow_mut() = Some(host);
     });
     Ok(())
+}
+
+/// Who hears about stopped stretches that belong to activities in flight.
+pub fn set_stop_listener(listener: StopListener) {
+    CURRENT.with(|c| *c.stop_listener.borrow_mut() = Some(listener));
+}
+
+/// Hands a stopped stretch to the listener; false when nobody took it.
+fn tell_stop_listener(report: &BlockReport) -> bool {
+    let listener = CURRENT.with(|c| c.stop_listener.borrow().clone());
+    listener.is_some_and(|listen| listen(report))
 }
 
 /// Drops the isolate on the thread that created it.
@@ -76,6 +122,7 @@ pub fn shut_down() {
     let host = CURRENT.with(|c| {
         c.op_state.borrow_mut().take();
         c.loop_waker.borrow_mut().take();
+        c.stop_listener.borrow_mut().take();
         c.host.borrow_mut().take()
     });
     drop(host);
@@ -136,6 +183,46 @@ impl Host {
         let mut stats = v8::HeapStatistics::default();
         self.runtime.v8_isolate().get_heap_statistics(&mut stats);
         (stats.used_heap_size(), stats.heap_size_limit())
+    }
+
+    /// Near the heap limit, the stretch that is allocating is stopped, and V8
+    /// gets room to unwind it instead of dying with "out of memory".
+    fn watch_heap(&mut self) {
+        let alarm = self.watchdog.heap_alarm();
+        let mb = self.heap_limit / MB;
+        self.runtime.add_near_heap_limit_callback(move |current, _initial| {
+            alarm(mb);
+            current + (current / 2).max(64 * MB)
+        });
+    }
+
+    /// After a stop for heap: collect what the stopped code held and go back to the limit.
+    fn recover_heap(&mut self) {
+        self.runtime.v8_isolate().low_memory_notification();
+        self.runtime.remove_near_heap_limit_callback(self.heap_limit);
+        self.watch_heap();
+    }
+
+    /// Polls the event loop once, under the watchdog.
+    fn poll_event_loop(&mut self, cx: &mut std::task::Context) -> (std::task::Poll<Result<(), deno_core::error::CoreError>>, Option<BlockReport>) {
+        self.watchdog.enter(Owner::Unknown);
+        let polled = self.runtime.poll_event_loop(cx, deno_core::PollEventLoopOptions::default());
+        self.runtime.v8_isolate().cancel_terminate_execution();
+        self.watchdog.leave();
+        let stopped = self.stopped();
+        if stopped.is_some() {
+            self.after_stop();
+        }
+        (polled, stopped)
+    }
+
+    /// The stretch stopped since the last look, if any (the heap recovered).
+    fn stopped(&mut self) -> Option<BlockReport> {
+        let report = self.watchdog.take_report()?;
+        if matches!(report.cause, Cause::Heap(_)) {
+            self.recover_heap();
+        }
+        Some(report)
     }
 }
 

@@ -43,6 +43,7 @@ mod io;
 mod layers;
 mod logging;
 mod npm;
+mod runaway;
 mod runtime_options;
 mod scale_out;
 mod script_env;
