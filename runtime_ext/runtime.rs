@@ -64,7 +64,7 @@ async fn op_runtime_start(state: Rc<RefCell<OpState>>, #[smi] runtime: ResourceI
 #[op2(async)]
 async fn op_runtime_shutdown(state: Rc<RefCell<OpState>>, #[smi] runtime: ResourceId, timeout_ms: f64) -> Result<(), JsErrorBox> {
     let timeout = (timeout_ms >= 0.0).then_some(timeout_ms as u64);
-    runtimes::shutdown(state, runtime, timeout).await.map_err(err)
+    runtimes::shutdown(state, runtime, timeout).await.map(drop).map_err(err)
 }
 
 #[op2]

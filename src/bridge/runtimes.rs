@@ -14,6 +14,7 @@ use deno_core::{v8, OpState, Resource, ResourceId};
 use super::generator_cache::GeneratorCache;
 use super::{activity, orchestration, stores};
 use crate::engine::options::{parse_options, RuntimeMetrics};
+use crate::engine::store::Released;
 use crate::engine::runtime::{ActivityHandler, OrchestrationHandler, Runtime, DEFAULT_SHUTDOWN_MS};
 
 pub struct RuntimeResource {
@@ -92,17 +93,17 @@ pub async fn start(state: Rc<RefCell<OpState>>, rid: ResourceId) -> Result<(), S
     result
 }
 
-/// Graceful: returns once in-flight work drained, or after `timeout_ms` (default 5 s).
-pub async fn shutdown(state: Rc<RefCell<OpState>>, rid: ResourceId, timeout_ms: Option<u64>) -> Result<(), String> {
+/// Graceful: returns once in-flight work drained, or after `timeout_ms`
+/// (default 5 s) with the work cut off released to other workers.
+pub async fn shutdown(state: Rc<RefCell<OpState>>, rid: ResourceId, timeout_ms: Option<u64>) -> Result<Released, String> {
     let resource = get(&state.borrow(), rid)?;
     let running = resource.runtime.borrow_mut().begin_shutdown()?;
-    if let Some(running) = running {
-        running.shutdown(Some(timeout_ms.unwrap_or(DEFAULT_SHUTDOWN_MS))).await;
-        // No later turn of this runtime can resume them.
-        let forgotten = state.borrow_mut().borrow_mut::<GeneratorCache>().forget_runtime(rid);
-        drop(forgotten);
-    }
-    Ok(())
+    let Some(running) = running else { return Ok(Released::default()) };
+    let released = running.shutdown(timeout_ms.unwrap_or(DEFAULT_SHUTDOWN_MS)).await;
+    // No later turn of this runtime can resume them.
+    let forgotten = state.borrow_mut().borrow_mut::<GeneratorCache>().forget_runtime(rid);
+    drop(forgotten);
+    Ok(released)
 }
 
 pub fn metrics(state: &OpState, rid: ResourceId) -> Result<Option<RuntimeMetrics>, String> {

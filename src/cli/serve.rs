@@ -16,6 +16,7 @@ use crate::bridge::{runtimes, stores};
 use crate::engine::client::Client;
 use crate::engine::store::{redact_url, Store};
 use crate::failure::Failure;
+use crate::host::watchdog::human;
 use crate::host::{self, event_loop};
 
 /// How `duroxide run` serves a workflow module.
@@ -84,10 +85,19 @@ pub async fn serve(path: &Path, exports: &Exports, plan: &ServePlan) -> Result<i
         }
     };
     let grace = plan.shutdown_grace.as_millis() as u64;
-    event_loop::drive_until(runtimes::shutdown(op_state()?, runtime, Some(grace)), &keep_alive, None)
+    let released = event_loop::drive_until(runtimes::shutdown(op_state()?, runtime, Some(grace)), &keep_alive, None)
         .await
         .map_err(Failure::Failed)?
         .map_err(Failure::Failed)?;
+    if released.activities + released.orchestrations > 0 {
+        eprintln!(
+            "duroxide: released {} activit{} and {} orchestration turn(s) cut off by the {} grace: other workers take them now",
+            released.activities,
+            if released.activities == 1 { "y" } else { "ies" },
+            released.orchestrations,
+            human(plan.shutdown_grace)
+        );
+    }
     outcome
 }
 

@@ -12,7 +12,7 @@ use duroxide::runtime::registry::ActivityRegistry;
 use duroxide::{ActivityContext, OrchestrationContext, OrchestrationRegistry, RuntimeOptions};
 
 use super::options::RuntimeMetrics;
-use super::store::Store;
+use super::store::{HeldLocks, Released, Store};
 
 pub type Outcome = Result<String, String>;
 pub type BoxedOutcome = Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -32,8 +32,24 @@ pub struct Runtime {
 enum State {
     Configuring,
     Starting,
-    Running(Arc<duroxide::runtime::Runtime>),
+    Running(Running),
     Stopped,
+}
+
+/// A started duroxide runtime and the locks it holds.
+#[derive(Clone)]
+pub struct Running {
+    runtime: Arc<duroxide::runtime::Runtime>,
+    locks: Arc<HeldLocks>,
+}
+
+impl Running {
+    /// Stops the runtime (in-flight work gets `grace_ms` to finish), then hands
+    /// back the locks of work it cut off so other workers take it at once.
+    pub async fn shutdown(self, grace_ms: u64) -> Released {
+        self.runtime.shutdown(Some(grace_ms)).await;
+        self.locks.release_all().await
+    }
 }
 
 /// What `start` needs, taken out of a runtime that is now starting.
@@ -96,7 +112,7 @@ impl Runtime {
         })
     }
 
-    pub fn started(&mut self, result: Result<Arc<duroxide::runtime::Runtime>, String>) -> Result<(), String> {
+    pub fn started(&mut self, result: Result<Running, String>) -> Result<(), String> {
         match result {
             Ok(runtime) => {
                 self.state = State::Running(runtime);
@@ -110,7 +126,7 @@ impl Runtime {
     }
 
     /// Moves to Stopped; the running duroxide runtime, if any, is the caller's to shut down.
-    pub fn begin_shutdown(&mut self) -> Result<Option<Arc<duroxide::runtime::Runtime>>, String> {
+    pub fn begin_shutdown(&mut self) -> Result<Option<Running>, String> {
         match std::mem::replace(&mut self.state, State::Stopped) {
             State::Running(runtime) => Ok(Some(runtime)),
             State::Starting => {
@@ -129,7 +145,7 @@ impl Runtime {
     /// The counters, or None before start and after shutdown.
     pub fn metrics(&self) -> Option<RuntimeMetrics> {
         match &self.state {
-            State::Running(runtime) => runtime.metrics_snapshot().map(RuntimeMetrics::from),
+            State::Running(running) => running.runtime.metrics_snapshot().map(RuntimeMetrics::from),
             _ => None,
         }
     }
@@ -141,7 +157,7 @@ impl StartPlan {
         self,
         activity: ActivityHandler,
         orchestration: OrchestrationHandler,
-    ) -> Result<Arc<duroxide::runtime::Runtime>, String> {
+    ) -> Result<Running, String> {
         let mut activities = ActivityRegistry::builder();
         for name in self.activities {
             let handler = activity.clone();
@@ -155,12 +171,14 @@ impl StartPlan {
             let handler = orchestration.clone();
             orchestrations = orchestrations.register_versioned(name, version.to_string(), move |ctx, input| handler(ctx, input));
         }
-        Ok(duroxide::runtime::Runtime::start_with_options(
-            self.store.provider(),
+        let locks = Arc::new(HeldLocks::new(self.store.provider()));
+        let runtime = duroxide::runtime::Runtime::start_with_options(
+            locks.clone(),
             activities.build_result()?,
             orchestrations.build_result()?,
             self.options,
         )
-        .await)
+        .await;
+        Ok(Running { runtime, locks })
     }
 }

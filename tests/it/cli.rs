@@ -85,8 +85,14 @@ impl Cli {
     }
 
     fn worker_for(&self, script: &std::path::Path) -> Worker {
+        self.worker_with(script, &[])
+    }
+
+    fn worker_with(&self, script: &std::path::Path, flags: &[&str]) -> Worker {
+        let mut args = vec!["run", script.to_str().unwrap(), "--poll-interval-ms", "10"];
+        args.extend_from_slice(flags);
         let mut child = self
-            .cmd(&["run", script.to_str().unwrap(), "--poll-interval-ms", "10"])
+            .cmd(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -196,6 +202,24 @@ store_tests! {
         assert!(worker.stderr().iter().any(|l| l == "step 1 done"), "the in-flight step finished: {:?}", worker.stderr());
         let _again = cli.worker();
         assert_eq!(cli.ok(&["wait", "lj", "--timeout", "30s"]), "100\n");
+    }
+
+    fn work_cut_off_by_the_grace_is_released_to_the_next_worker_at_once(store) {
+        let cli = Cli::new(store);
+        let mut worker = cli.worker_with(&fixture("workflows.mjs"), &["--shutdown-grace", "300ms"]);
+        cli.start("Lingers", "lg", "2000");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !worker.stderr().iter().any(|l| l == "linger start") {
+            assert!(Instant::now() < deadline, "the activity never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(worker.terminate(), 0);
+        let said = "duroxide: released 1 activity and 0 orchestration turn(s) cut off by the 300 ms grace: other workers take them now";
+        assert!(worker.stderr().iter().any(|l| l == said), "{:?}", worker.stderr());
+        // Visible in the queue at once (a locked item is not counted), not after its 30 s lock.
+        assert_eq!(cli.json(&["metrics", "--json"])["queues"]["workerQueue"], 1);
+        let _next = cli.worker();
+        assert_eq!(cli.ok(&["wait", "lg", "--timeout", "20s"]), "2000\n");
     }
 
     fn status_shows_text_and_json(store) {

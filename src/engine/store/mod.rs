@@ -2,12 +2,15 @@
 //! process puts around the provider, each with one job (outermost first):
 //! - [`NondeterminismNotes`]: names the JS line behind a nondeterminism failure;
 //! - [`WakeUps`]: dispatchers and client waits react at once to work stored here;
+//! - [`HeldLocks`] (per runtime, around all of these): the locks a runtime
+//!   holds, handed back when it stops;
 //! - [`SqliteGuard`]: one call at a time into a SQLite file, writes refused by
 //!   another process's lock tried again.
 //!
 //! Everything above this module talks to a [`Store`]: the outermost provider
 //! plus the wake-ups it carries, so client waits can use them.
 
+mod held_locks;
 mod nondeterminism_notes;
 mod sqlite_guard;
 #[cfg(test)]
@@ -22,6 +25,7 @@ use std::time::Duration;
 use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
+pub use held_locks::{HeldLocks, Released};
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
 pub use sqlite_guard::SqliteGuard;
 pub use wake_ups::WakeUps;
