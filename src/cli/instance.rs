@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::output::{print_fields, print_json, with_parsed_output};
+use super::output::{print_fields, print_json, print_line, with_parsed_output};
 use super::progress::{describe, Spinner};
 use crate::engine::client::Client;
 use crate::engine::shapes::{Instance, Status};
@@ -81,7 +81,7 @@ pub fn report_outcome(id: &str, status: &Status, as_json: bool) -> i32 {
     }
     match status.status.as_str() {
         "Completed" => {
-            println!("{}", serde_json::to_string(&with_parsed_output(status)["output"]).unwrap_or_default());
+            print_line(&serde_json::to_string(&with_parsed_output(status)["output"]).unwrap_or_default());
             0
         }
         _ => {

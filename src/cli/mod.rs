@@ -81,6 +81,9 @@ enum Command {
 /// Parses the command line, runs the verb, returns the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run(_)) {
+        quiet_on_closed_pipe();
+    }
     let store = &cli.store;
     let result: Result<i32, Failure> = match cli.command {
         Command::Run(a) => run::run(a, store),
@@ -102,4 +105,15 @@ pub fn main() -> i32 {
         eprintln!("error: {}", failure.message());
         failure.exit_code()
     })
+}
+
+/// A management verb whose reader went away (`duroxide list | head`) ends
+/// quietly, as Unix tools do: Rust ignores SIGPIPE, which turns the next
+/// print into a panic. `run` keeps ignoring it: a worker must not die
+/// because whoever read its output did.
+fn quiet_on_closed_pipe() {
+    // SAFETY: restores the default disposition of one signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -6,7 +6,13 @@ use serde_json::Value;
 use crate::engine::shapes::parse_loose;
 
 pub fn print_json(value: &Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    print_line(&serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// One line on stdout; a reader that went away is not an error (see `quiet_on_closed_pipe`).
+pub fn print_line(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{text}");
 }
 
 /// Columns separated by two spaces, padded to the widest cell.

@@ -222,6 +222,27 @@ store_tests! {
         assert_eq!(cli.ok(&["wait", "lg", "--timeout", "20s"]), "2000\n");
     }
 
+    fn verbs_end_quietly_when_their_reader_goes_away(store) {
+        let cli = Cli::new(store);
+        cli.ok(&["run", &script(), "--start", "LongJob", "--input", "3", "--id", "p1"]);
+        for verb in [&["list"][..], &["history", "p1"], &["status", "p1", "--json"], &["wait", "p1"], &["metrics"]] {
+            // The reading end is closed before the verb writes anything: `duroxide list | true`.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let out = cli.cmd(verb).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{verb:?}: {:?}", out.status);
+            assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{verb:?}");
+        }
+        // A job's output to a closed pipe: the job still completes and the worker stops cleanly.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let job = ["run", &script(), "--start", "Hello", "--input", "\"x\"", "--id", "p2"];
+        let out = cli.cmd(&job).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(cli.json(&["status", "p2", "--json"])["output"], "Hello, x!");
+    }
+
     fn status_shows_text_and_json(store) {
         let cli = Cli::new(store);
         let _worker = cli.worker();
