@@ -28,14 +28,15 @@ impl StoreArgs {
     /// A client of an existing store, for management verbs: a missing SQLite
     /// file is an error rather than a new, empty database.
     pub async fn client(&self) -> Result<Client, Failure> {
-        if !store::is_postgres_url(&self.store) {
-            if let store::SqliteTarget::File(path) = store::parse_sqlite_location(&self.store).map_err(Failure::Usage)? {
-                if !path.is_file() {
-                    return Err(Failure::Usage(format!(
-                        "no store at {}: pass --store (or set DUROXIDE_STORE) to point at an existing one",
-                        path.display()
-                    )));
-                }
+        if let store::Location::Sqlite(store::SqliteTarget::File(path)) = store::parse_location(&self.store).map_err(Failure::Usage)? {
+            if path.is_dir() {
+                return Err(Failure::Usage(format!("the store {} is a directory, not a SQLite database file", path.display())));
+            }
+            if !path.is_file() {
+                return Err(Failure::Usage(format!(
+                    "no store at {}: pass --store (or set DUROXIDE_STORE) to point at an existing one",
+                    path.display()
+                )));
             }
         }
         Ok(Client::new(&self.open_or_create(&StoreOptions::default()).await?))

@@ -102,9 +102,18 @@ pub fn main() -> i32 {
         Command::Completions(a) => Ok(completions::run(a)),
     };
     result.unwrap_or_else(|failure| {
-        eprintln!("error: {}", failure.message());
+        eprintln!("error: {}", explain(failure.message(), store));
         failure.exit_code()
     })
+}
+
+/// A failure that comes from a damaged SQLite store says so, with its path.
+fn explain(message: &str, store: &args::StoreArgs) -> String {
+    use crate::engine::store::{parse_location, sqlite_damage, Location, SqliteTarget};
+    match parse_location(&store.store) {
+        Ok(Location::Sqlite(SqliteTarget::File(path))) => sqlite_damage::describe(message, &path).unwrap_or_else(|| message.to_string()),
+        _ => message.to_string(),
+    }
 }
 
 /// A management verb whose reader went away (`duroxide list | head`) ends

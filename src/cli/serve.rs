@@ -14,7 +14,7 @@ use super::instance;
 use super::signals::{self, StopSignals};
 use crate::bridge::{runtimes, stores};
 use crate::engine::client::Client;
-use crate::engine::store::{redact_url, Store};
+use crate::engine::store::{redact, Store};
 use crate::failure::Failure;
 use crate::host::watchdog::human;
 use crate::host::{self, event_loop};
@@ -118,7 +118,7 @@ fn announce(path: &Path, exports: &Exports, store: &StoreArgs) {
         activities,
         if activities == 1 { "y" } else { "ies" },
         path.display(),
-        redact_url(&store.store)
+        redact(&store.store)
     );
 }
 

@@ -164,7 +164,7 @@ fn malformed_postgres_url_is_one_clear_line() {
     let r = pg_connect("postgres://app:s3cret@/orders");
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.starts_with("error: Uncaught (in promise) Error: invalid PostgreSQL URL 'postgres://***@/orders': empty host"),
+        r.stderr.starts_with("error: Uncaught (in promise) Error: invalid PostgreSQL URL 'postgres://app:***@/orders': empty host"),
         "{}",
         r.stderr
     );

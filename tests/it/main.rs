@@ -47,3 +47,4 @@ mod runaway;
 mod runtime_options;
 mod scale_out;
 mod script_env;
+mod store_locations;

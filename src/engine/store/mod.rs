@@ -11,13 +11,15 @@
 //! plus the wake-ups it carries, so client waits can use them.
 
 mod held_locks;
+mod location;
 mod nondeterminism_notes;
+mod postgres;
+pub mod sqlite_damage;
 mod sqlite_guard;
 #[cfg(test)]
 mod validation;
 mod wake_ups;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +28,9 @@ use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
 pub use held_locks::{HeldLocks, Released};
+pub use location::{
+    parse_location, parse_sqlite_location, redact, Location, SqliteTarget,
+};
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
 pub use sqlite_guard::SqliteGuard;
 pub use wake_ups::WakeUps;
@@ -74,32 +79,6 @@ impl StoreOptions {
     }
 }
 
-/// Where a SQLite location string points.
-#[derive(Debug, PartialEq)]
-pub enum SqliteTarget {
-    Memory,
-    File(PathBuf),
-}
-
-/// Accepts `sqlite:path`, `sqlite://path`, a bare path, or `:memory:`.
-pub fn parse_sqlite_location(raw: &str) -> Result<SqliteTarget, String> {
-    let rest = raw
-        .strip_prefix("sqlite://")
-        .or_else(|| raw.strip_prefix("sqlite:"))
-        .unwrap_or(raw);
-    if rest == ":memory:" {
-        return Ok(SqliteTarget::Memory);
-    }
-    if rest.trim().is_empty() {
-        return Err(format!("invalid SQLite location '{raw}': expected a file path such as sqlite:./app.db"));
-    }
-    Ok(SqliteTarget::File(PathBuf::from(rest)))
-}
-
-pub fn is_postgres_url(raw: &str) -> bool {
-    raw.starts_with("postgres://") || raw.starts_with("postgresql://")
-}
-
 pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, String> {
     let path = match parse_sqlite_location(raw)? {
         SqliteTarget::Memory => return open_in_memory(options).await,
@@ -117,6 +96,7 @@ async fn sqlite_file(path: &std::path::Path) -> Result<SqliteProvider, String> {
     if path.is_dir() {
         return Err(fail("it is a directory".into()));
     }
+    sqlite_damage::check(path).await?;
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -180,90 +160,14 @@ pub async fn open_in_memory(options: &StoreOptions) -> Result<Store, String> {
     Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider)))))
 }
 
-/// How long connecting to PostgreSQL may take before we give up.
-const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The URL as it may be shown: the password replaced by `***`.
-pub fn redact_url(raw: &str) -> String {
-    if let Ok(mut url) = url::Url::parse(raw) {
-        if url.password().is_none() {
-            return url.to_string();
-        }
-        // Refused for URLs without a host; those are redacted as text below.
-        if url.set_password(Some("***")).is_ok() {
-            return url.to_string();
-        }
-    }
-    match (raw.find("://"), raw.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***@{}", &raw[..scheme_end], &raw[at + 1..]),
-        _ => raw.to_string(),
-    }
-}
-
-pub fn check_postgres_url(raw: &str) -> Result<(), String> {
-    let shown = redact_url(raw);
-    let url = url::Url::parse(raw).map_err(|e| format!("invalid PostgreSQL URL '{shown}': {e}"))?;
-    if !matches!(url.scheme(), "postgres" | "postgresql") {
-        return Err(format!("invalid PostgreSQL URL '{shown}': it must start with postgres:// or postgresql://"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("invalid PostgreSQL URL '{shown}': it names no host"));
-    }
-    Ok(())
-}
-
 pub async fn open_postgres(raw: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
-    Ok(options.decorate(Arc::new(postgres(raw, schema).await?)))
-}
-
-async fn postgres(raw: &str, schema: Option<&str>) -> Result<duroxide_pg::PostgresProvider, String> {
-    check_postgres_url(raw)?;
-    let shown = redact_url(raw);
-    let password = url::Url::parse(raw).ok().and_then(|u| u.password().map(String::from));
-    let connect = duroxide_pg::PostgresProvider::new_with_schema(raw, schema);
-    match tokio::time::timeout(PG_CONNECT_TIMEOUT, connect).await {
-        Err(_) => Err(format!("cannot connect to PostgreSQL at {shown}: no answer within {} s", PG_CONNECT_TIMEOUT.as_secs())),
-        Ok(Err(e)) => {
-            let mut why = format!("{e:#}");
-            if let Some(p) = password.filter(|p| !p.is_empty()) {
-                why = why.replace(&p, "***");
-            }
-            Err(format!("cannot connect to PostgreSQL at {shown}: {why}"))
-        }
-        Ok(Ok(p)) => Ok(p),
-    }
+    Ok(options.decorate(Arc::new(postgres::connect(raw, schema).await?)))
 }
 
 /// Opens `url` (`sqlite:...`, a path, or `postgres://...`), creating a SQLite file if needed.
 pub async fn open(url: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
-    if is_postgres_url(url) {
-        open_postgres(url, schema, options).await
-    } else {
-        open_sqlite(url, options).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_locations() {
-        assert_eq!(parse_sqlite_location("sqlite:a/b.db").unwrap(), SqliteTarget::File("a/b.db".into()));
-        assert_eq!(parse_sqlite_location("sqlite:///tmp/x.db").unwrap(), SqliteTarget::File("/tmp/x.db".into()));
-        assert_eq!(parse_sqlite_location("plain.db").unwrap(), SqliteTarget::File("plain.db".into()));
-        assert_eq!(parse_sqlite_location("sqlite::memory:").unwrap(), SqliteTarget::Memory);
-        assert!(parse_sqlite_location("sqlite:").is_err());
-    }
-
-    #[test]
-    fn postgres_urls_are_shown_without_password() {
-        assert_eq!(redact_url("postgres://u:secret@db:5432/app"), "postgres://u:***@db:5432/app");
-        assert_eq!(redact_url("postgres://u@db/app"), "postgres://u@db/app");
-        assert_eq!(redact_url("postgres://u:se cret@db/app"), "postgres://u:***@db/app");
-        assert_eq!(redact_url("postgres://u:pw@[bad/app"), "postgres://***@[bad/app");
-        assert!(check_postgres_url("mysql://u:p@h/db").unwrap_err().contains("must start with postgres://"));
-        assert!(check_postgres_url("postgres://u:pw@/db").unwrap_err().starts_with("invalid PostgreSQL URL 'postgres://***@/db'"));
-        assert!(check_postgres_url("postgres://u:pw@db:5432/app").is_ok());
+    match parse_location(url)? {
+        Location::Postgres(url) => open_postgres(&url, schema, options).await,
+        Location::Sqlite(_) => open_sqlite(url, options).await,
     }
 }

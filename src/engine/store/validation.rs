@@ -18,7 +18,7 @@ use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::providers::Provider;
 use duroxide::ProviderRef;
 
-use super::{postgres, sqlite_file, SqliteGuard, StoreOptions, YieldSites};
+use super::{postgres::connect as connect_postgres, sqlite_file, SqliteGuard, StoreOptions, YieldSites};
 
 /// Locks expire quickly so the expiry checks do not take long.
 const LOCK_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -126,7 +126,7 @@ impl Shared {
     }
 
     async fn postgres() -> Shared {
-        let raw = Arc::new(postgres(&pg_url(), Some(&pg_schema())).await.expect("connect to PostgreSQL"));
+        let raw = Arc::new(connect_postgres(&pg_url(), Some(&pg_schema())).await.expect("connect to PostgreSQL"));
         let store = options().decorate(raw.clone()).provider();
         Shared { store, raw: Raw::Postgres(raw) }
     }
