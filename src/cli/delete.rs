@@ -24,6 +24,14 @@ pub struct DeleteArgs {
 pub fn run(args: DeleteArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
+        if client.delete_pending(&args.id).await.map_err(Failure::Failed)? {
+            if args.json {
+                print_json(&json!({"instanceId": args.id, "pendingStartDeleted": true}));
+            } else {
+                println!("deleted the pending start of '{}': it will not run", args.id);
+            }
+            return Ok(0);
+        }
         let s = instance::existing_status(&client, &args.id).await?;
         if !args.force && !s.is_terminal() {
             return Err(Failure::Failed(format!("instance '{}' is still running; add --force to delete it anyway", args.id)));

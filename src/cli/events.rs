@@ -50,7 +50,14 @@ fn deliver(store: &StoreArgs, to: Target, id: &str, target: &str, data: Option<&
     let data = json_arg("--data", data)?;
     block_on(async {
         let client = store.client().await?;
-        instance::existing_status(&client, id).await?;
+        let status = instance::existing_status(&client, id).await?;
+        if status.is_terminal() {
+            let what = if to == Target::Event { "an event" } else { "a message" };
+            return Err(Failure::Failed(format!(
+                "instance '{id}' has already {}: {what} sent now would be dropped, so none was sent",
+                status.status.to_lowercase()
+            )));
+        }
         match to {
             Target::Event => client.raise_event(id, target, data.clone()).await,
             Target::Queue => client.enqueue_event(id, target, data.clone()).await,

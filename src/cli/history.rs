@@ -48,7 +48,7 @@ fn name_and_data(event: &HistoryEvent) -> (String, String) {
 pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
-        instance::existing_status(&client, &args.id).await?;
+        instance::started_status(&client, &args.id).await?;
         let execution = match args.execution {
             Some(n) => n,
             None => client.executions(&args.id).await.map_err(Failure::Failed)?.into_iter().max().unwrap_or(1),

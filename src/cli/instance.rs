@@ -11,8 +11,9 @@ use crate::engine::client::Client;
 use crate::engine::shapes::{Instance, Status};
 use crate::failure::Failure;
 
+/// The instance's status, `Pending` while its start waits for a worker.
 pub async fn status(client: &Client, id: &str) -> Result<Status, Failure> {
-    client.status(id).await.map_err(Failure::Failed)
+    client.status_or_pending(id).await.map_err(Failure::Failed)
 }
 
 pub async fn existing_status(client: &Client, id: &str) -> Result<Status, Failure> {
@@ -23,8 +24,14 @@ pub async fn existing_status(client: &Client, id: &str) -> Result<Status, Failur
     Ok(s)
 }
 
-/// How long `wait` treats an unknown id as a start no worker has taken yet.
-const NOT_FOUND_GRACE: Duration = Duration::from_secs(5);
+/// The status of an instance that has a history (a pending start has none yet).
+pub async fn started_status(client: &Client, id: &str) -> Result<Status, Failure> {
+    let s = existing_status(client, id).await?;
+    match &s.queued {
+        Some(start) => Err(Failure::Failed(format!("instance '{id}' has not started yet: {}", queued_note(start)))),
+        None => Ok(s),
+    }
+}
 
 /// Polls until the instance completes or fails, showing progress on a terminal.
 pub async fn wait(client: &Client, id: &str, timeout: Option<Duration>) -> Result<Status, Failure> {
@@ -36,8 +43,8 @@ pub async fn wait(client: &Client, id: &str, timeout: Option<Duration>) -> Resul
         if s.is_terminal() {
             return Ok(s);
         }
-        // A just-started instance has no history until a worker takes its start.
-        if !s.is_found() && started.elapsed() >= NOT_FOUND_GRACE.min(timeout.unwrap_or(NOT_FOUND_GRACE)) {
+        // A start no worker has taken yet is Pending, not missing.
+        if !s.is_found() {
             return Err(Failure::Failed(format!("instance '{id}' not found")));
         }
         spinner.show(&describe(id, &s));
@@ -91,9 +98,25 @@ pub fn report_outcome(id: &str, status: &Status, as_json: bool) -> i32 {
     }
 }
 
+/// What a pending start is waiting for.
+pub fn queued_note(start: &crate::engine::shapes::QueuedStart) -> String {
+    match start.attempts {
+        0 => "waiting for a worker to take the start".to_string(),
+        n => format!(
+            "taken by a worker {n} time(s) and put back: is orchestration '{}' registered on a worker?",
+            start.orchestration_name
+        ),
+    }
+}
+
 /// Status as `key: value` lines.
 pub fn print_status(id: &str, status: &Status, info: Option<&Instance>) {
     let mut fields = vec![("instance", id.to_string()), ("status", status.status.clone())];
+    if let Some(start) = &status.queued {
+        let version = start.orchestration_version.as_deref().unwrap_or("latest");
+        fields.push(("orchestration", format!("{} {version}", start.orchestration_name)));
+        fields.push(("queued", queued_note(start)));
+    }
     if let Some(info) = info {
         fields.push(("orchestration", format!("{} {}", info.orchestration_name, info.orchestration_version)));
         fields.push(("execution", info.current_execution_id.to_string()));

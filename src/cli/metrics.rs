@@ -6,6 +6,7 @@ use serde_json::json;
 use super::args::{block_on, StoreArgs};
 use super::output::{print_fields, print_json};
 use crate::failure::Failure;
+use crate::host::watchdog::human;
 
 #[derive(Args)]
 #[command(after_help = "Examples:\n  duroxide metrics\n  duroxide metrics --json")]
@@ -20,8 +21,9 @@ pub fn run(args: MetricsArgs, store: &StoreArgs) -> Result<i32, Failure> {
         let client = store.client().await?;
         let system = client.system_metrics().await.map_err(Failure::Failed)?;
         let queues = client.queue_depths().await.map_err(Failure::Failed)?;
+        let in_flight = client.in_flight().await.map_err(Failure::Failed)?;
         if args.json {
-            print_json(&json!({"system": system, "queues": queues}));
+            print_json(&json!({"system": system, "queues": queues, "inFlight": in_flight}));
         } else {
             print_fields(&[
                 ("instances", system.total_instances.to_string()),
@@ -33,7 +35,17 @@ pub fn run(args: MetricsArgs, store: &StoreArgs) -> Result<i32, Failure> {
                 ("orchestrator queue", queues.orchestrator_queue.to_string()),
                 ("worker queue", queues.worker_queue.to_string()),
                 ("timer queue", queues.timer_queue.to_string()),
+                ("activities running", in_flight.len().to_string()),
             ]);
+            for activity in &in_flight {
+                println!(
+                    "  {} of {} (attempt {}, lock held {} more)",
+                    activity.activity_name,
+                    activity.instance_id,
+                    activity.attempt,
+                    human(std::time::Duration::from_millis(activity.lock_expires_in_ms.max(0) as u64))
+                );
+            }
         }
         Ok(0)
     })

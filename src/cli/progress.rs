@@ -41,6 +41,9 @@ impl Drop for Spinner {
 /// What the spinner says about an instance: its status and custom status.
 pub fn describe(instance: &str, status: &crate::engine::shapes::Status) -> String {
     let state = &status.status;
+    if let Some(start) = &status.queued {
+        return format!("{instance}: {state} ({})", super::instance::queued_note(start));
+    }
     match &status.custom_status {
         Some(custom) => format!("{instance}: {state} ({custom})"),
         None => format!("{instance}: {state}"),

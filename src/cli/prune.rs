@@ -40,7 +40,7 @@ pub fn run(args: PruneArgs, store: &StoreArgs) -> Result<i32, Failure> {
         let client = store.client().await?;
         let r = match &args.id {
             Some(id) => {
-                super::instance::existing_status(&client, id).await?;
+                super::instance::started_status(&client, id).await?;
                 client.prune(id, options).await
             }
             None => client.prune_bulk(Filter::default(), options).await,

@@ -34,7 +34,7 @@ pub fn status(args: StatusArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
         let s = instance::existing_status(&client, &args.id).await?;
-        let info = client.instance(&args.id).await.ok();
+        let info = if s.queued.is_some() { None } else { client.instance(&args.id).await.ok() };
         if args.json {
             let mut v = instance::status_json(&args.id, &s);
             if let Some(info) = &info {

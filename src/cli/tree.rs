@@ -37,7 +37,7 @@ fn print_node(nodes: &[Instance], id: &str, prefix: &str, last: bool, root: bool
 pub fn run(args: TreeArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
-        instance::existing_status(&client, &args.id).await?;
+        instance::started_status(&client, &args.id).await?;
         let tree = client.tree(&args.id).await.map_err(Failure::Failed)?;
         let mut nodes = Vec::new();
         for id in &tree.all_ids {

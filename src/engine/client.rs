@@ -8,7 +8,9 @@ use std::time::Duration;
 use duroxide::{ClientError, OrchestrationStatus};
 
 use super::history::{self, HistoryEvent};
-use super::shapes::{Deleted, Execution, Filter, Instance, Metrics, Prune, Pruned, Queues, Stats, Status, Tree};
+use super::shapes::{
+    Deleted, Execution, Filter, InFlight, Instance, Metrics, Prune, Pruned, QueuedStart, Queues, Stats, Status, Tree,
+};
 use super::store::{Store, WakeUps};
 
 pub struct Client {
@@ -73,6 +75,47 @@ impl Client {
         check_id(id)?;
         let status = self.inner.get_orchestration_status(id).await.map_err(|e| failed("getStatus", id, e))?;
         Ok(status.into())
+    }
+
+    /// Like [`Client::status`], but a start no worker has taken yet is
+    /// `Pending` instead of `NotFound` (the command line's view; the SDK's
+    /// getStatus keeps duroxide-node's answer).
+    pub async fn status_or_pending(&self, id: &str) -> Result<Status, String> {
+        check_id(id)?;
+        // The queue first: a worker that takes the start between the two reads
+        // then shows as found, never as a start that vanished.
+        let queued = self.store.peek().queued_start(id).await?;
+        let status = self.status(id).await?;
+        Ok(match queued {
+            Some(start) if !status.is_found() => Status::pending(start),
+            _ => status,
+        })
+    }
+
+    /// Starts no worker has taken yet.
+    pub async fn queued_starts(&self) -> Result<Vec<QueuedStart>, String> {
+        self.store.peek().queued_starts(None).await
+    }
+
+    /// Activities locked by a worker now.
+    pub async fn in_flight(&self) -> Result<Vec<InFlight>, String> {
+        self.store.peek().in_flight().await
+    }
+
+    /// Removes a start no worker has taken yet (with anything queued for its
+    /// instance), so it never runs. False when there was none.
+    pub async fn delete_pending(&self, id: &str) -> Result<bool, String> {
+        check_id(id)?;
+        if self.store.peek().queued_start(id).await?.is_none() {
+            return Ok(false);
+        }
+        let provider = self.store.provider();
+        let admin = provider.as_management_capability().ok_or("this store cannot delete instances")?;
+        let deleted = admin
+            .delete_instances_atomic(&[id.to_string()], false)
+            .await
+            .map_err(|e| format!("deleteInstance('{id}') failed: {e}"))?;
+        Ok(deleted.queue_messages_deleted > 0)
     }
 
     /// Waits until the instance completes or fails.

@@ -12,7 +12,7 @@ use duroxide::runtime::registry::ActivityRegistry;
 use duroxide::{ActivityContext, OrchestrationContext, OrchestrationRegistry, RuntimeOptions};
 
 use super::options::RuntimeMetrics;
-use super::store::{HeldLocks, Released, Store};
+use super::store::{HeldLocks, Released, Store, UnknownStarts};
 
 pub type Outcome = Result<String, String>;
 pub type BoxedOutcome = Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -163,6 +163,7 @@ impl StartPlan {
             let handler = activity.clone();
             activities = activities.register(name, move |ctx, input| handler(ctx, input));
         }
+        let names: Vec<String> = self.orchestrations.iter().map(|(name, _)| name.clone()).collect();
         let mut orchestrations = OrchestrationRegistry::builder();
         let mut versions = self.orchestrations;
         // duroxide requires each name's versions to be registered in ascending order.
@@ -171,7 +172,8 @@ impl StartPlan {
             let handler = orchestration.clone();
             orchestrations = orchestrations.register_versioned(name, version.to_string(), move |ctx, input| handler(ctx, input));
         }
-        let locks = Arc::new(HeldLocks::new(self.store.provider()));
+        let unknown_starts = Arc::new(UnknownStarts::new(self.store.provider(), names, self.options.max_attempts));
+        let locks = Arc::new(HeldLocks::new(unknown_starts));
         let runtime = duroxide::runtime::Runtime::start_with_options(
             locks.clone(),
             activities.build_result()?,

@@ -10,11 +10,13 @@ use duroxide::{OrchestrationStatus, SystemStats};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::store::{InFlight, QueuedStart};
+
 /// `{status, output?, error?, customStatus?, customStatusVersion}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
-    /// `NotFound`, `Running`, `Completed` or `Failed`.
+    /// `NotFound`, `Running`, `Completed` or `Failed` (or `Pending`, see [`Status::pending`]).
     pub status: String,
     /// JSON text of the result, when Completed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24,9 +26,24 @@ pub struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_status: Option<String>,
     pub custom_status_version: u64,
+    /// For `Pending` (the command line's view only): the start waiting in the queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<QueuedStart>,
 }
 
 impl Status {
+    /// A start no worker has taken yet: the instance does not exist before one does.
+    pub fn pending(start: QueuedStart) -> Status {
+        Status {
+            status: "Pending".into(),
+            output: None,
+            error: None,
+            custom_status: None,
+            custom_status_version: 0,
+            queued: Some(start),
+        }
+    }
+
     pub fn is_found(&self) -> bool {
         self.status != "NotFound"
     }
@@ -48,6 +65,7 @@ impl From<OrchestrationStatus> for Status {
             error: None,
             custom_status: None,
             custom_status_version: 0,
+            queued: None,
         };
         match status {
             OrchestrationStatus::NotFound => plain("NotFound"),

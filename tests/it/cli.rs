@@ -113,6 +113,11 @@ impl Cli {
         Worker { child, stderr: lines, reader: Some(reader) }
     }
 
+    /// Creates the store (management verbs refuse a SQLite file that does not exist).
+    fn seed(&self) {
+        self.ok(&["run", &script(), "--start", "Hello", "--input", "\"seed\"", "--id", "seed"]);
+    }
+
     fn start(&self, name: &str, id: &str, input: &str) {
         assert_eq!(self.ok(&["start", name, "--id", id, "--input", input]).trim(), id);
     }
@@ -213,6 +218,11 @@ store_tests! {
             assert!(Instant::now() < deadline, "the activity never started");
             std::thread::sleep(Duration::from_millis(10));
         }
+        let running = cli.json(&["metrics", "--json"])["inFlight"].clone();
+        assert_eq!((&running[0]["activityName"], &running[0]["instanceId"], &running[0]["attempt"]), (&json!("Linger"), &json!("lg"), &json!(1)), "{running}");
+        let text = cli.ok(&["metrics"]);
+        assert!(text.contains("activities running:  1") || text.lines().any(|l| l.starts_with("activities running") && l.ends_with(" 1")), "{text}");
+        assert!(text.contains("  Linger of lg (attempt 1, lock held "), "{text}");
         assert_eq!(worker.terminate(), 0);
         let said = "duroxide: released 1 activity and 0 orchestration turn(s) cut off by the 300 ms grace: other workers take them now";
         assert!(worker.stderr().iter().any(|l| l == said), "{:?}", worker.stderr());
@@ -241,6 +251,71 @@ store_tests! {
         let out = cli.cmd(&job).stdout(writer).stderr(Stdio::piped()).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(cli.json(&["status", "p2", "--json"])["output"], "Hello, x!");
+    }
+
+    fn a_start_no_worker_has_taken_is_pending_and_wait_waits_for_it(store) {
+        let cli = Cli::new(store);
+        cli.seed();
+        cli.start("Hello", "p1", "\"Ann\"");
+        let text = cli.ok(&["status", "p1"]);
+        assert!(text.contains("status:         Pending"), "{text}");
+        assert!(text.contains("queued:         waiting for a worker to take the start"), "{text}");
+        let v = cli.json(&["status", "p1", "--json"]);
+        assert_eq!((&v["status"], &v["queued"]["orchestrationName"]), (&json!("Pending"), &json!("Hello")), "{v}");
+        let listed = cli.ok(&["list"]);
+        assert!(listed.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["p1", "Hello", "latest", "Pending", "-", "-"]), "{listed}");
+        assert_eq!(cli.json(&["list", "--status", "Pending", "--json"])[0]["instanceId"], "p1");
+        // `wait` waits for a worker (none runs yet) instead of saying "not found".
+        let waiting = cli.cmd(&["wait", "p1", "--timeout", "60s"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        let _worker = cli.worker();
+        let out = waiting.wait_with_output().unwrap();
+        assert_eq!(
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).as_ref()),
+            (Some(0), "\"Hello, Ann!\"\n"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn deleting_a_pending_start_means_it_never_runs(store) {
+        let cli = Cli::new(store);
+        cli.seed();
+        cli.start("Hello", "gone", "\"x\"");
+        assert_eq!(cli.ok(&["delete", "gone"]), "deleted the pending start of 'gone': it will not run\n");
+        let _worker = cli.worker();
+        cli.start("Hello", "after", "\"y\"");
+        assert_eq!(cli.ok(&["wait", "after", "--timeout", "30s"]), "\"Hello, y!\"\n");
+        let r = cli.run(&["status", "gone"]);
+        assert_eq!((r.code, r.stderr.trim()), (1, "error: instance 'gone' not found"));
+    }
+
+    fn a_misspelt_orchestration_fails_with_a_line_that_says_so(store) {
+        let cli = Cli::new(store);
+        let _worker = cli.worker();
+        cli.start("Helo", "typo", "null");
+        let r = cli.run(&["wait", "typo", "--timeout", "60s"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with(
+                "error: instance 'typo' failed: orchestration 'Helo' is not registered on the workers that tried to start it (they have: "
+            ) && r.stderr.contains(" Hello, "),
+            "{}",
+            r.stderr
+        );
+    }
+
+    fn events_for_a_finished_instance_are_refused(store) {
+        let cli = Cli::new(store);
+        cli.ok(&["run", &script(), "--start", "Hello", "--input", "\"z\"", "--id", "done"]);
+        for (verb, what) in [("raise", "an event"), ("enqueue", "a message")] {
+            let r = cli.run(&[verb, "done", "anything", "--data", "1"]);
+            assert_eq!(r.code, 1, "{verb}: {}", r.stderr);
+            assert_eq!(
+                r.stderr.trim(),
+                format!("error: instance 'done' has already completed: {what} sent now would be dropped, so none was sent")
+            );
+        }
     }
 
     fn status_shows_text_and_json(store) {

@@ -4,6 +4,8 @@
 //! - [`WakeUps`]: dispatchers and client waits react at once to work stored here;
 //! - [`HeldLocks`] (per runtime, around all of these): the locks a runtime
 //!   holds, handed back when it stops;
+//! - [`UnknownStarts`] (per runtime): starts of names it lacks fail with a
+//!   sentence after a few tries instead of "poison" after minutes;
 //! - [`SqliteGuard`]: one call at a time into a SQLite file, writes refused by
 //!   another process's lock tried again.
 //!
@@ -14,8 +16,10 @@ mod held_locks;
 mod location;
 mod nondeterminism_notes;
 mod postgres;
+mod queue_peek;
 pub mod sqlite_damage;
 mod sqlite_guard;
+mod unknown_starts;
 #[cfg(test)]
 mod validation;
 mod wake_ups;
@@ -28,11 +32,11 @@ use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
 pub use held_locks::{HeldLocks, Released};
-pub use location::{
-    parse_location, parse_sqlite_location, redact, Location, SqliteTarget,
-};
+pub use location::{parse_location, parse_sqlite_location, redact, Location, SqliteTarget};
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
+pub use queue_peek::{InFlight, QueuePeek, QueuedStart};
 pub use sqlite_guard::SqliteGuard;
+pub use unknown_starts::UnknownStarts;
 pub use wake_ups::WakeUps;
 
 /// An opened store as this process uses it.
@@ -40,6 +44,7 @@ pub use wake_ups::WakeUps;
 pub struct Store {
     provider: ProviderRef,
     wake_ups: Option<Arc<WakeUps>>,
+    peek: Arc<QueuePeek>,
 }
 
 impl Store {
@@ -51,6 +56,11 @@ impl Store {
     /// The in-process notifications, unless turned off.
     pub fn wake_ups(&self) -> Option<&WakeUps> {
         self.wake_ups.as_deref()
+    }
+
+    /// Reads of its queues (queued starts, activities in flight).
+    pub fn peek(&self) -> &QueuePeek {
+        &self.peek
     }
 }
 
@@ -64,7 +74,7 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
-    fn decorate(&self, provider: ProviderRef) -> Store {
+    fn decorate(&self, provider: ProviderRef, peek: QueuePeek) -> Store {
         let (provider, wake_ups) = if self.no_wake_ups {
             (provider, None)
         } else {
@@ -75,7 +85,7 @@ impl StoreOptions {
             Some(sites) => Arc::new(NondeterminismNotes::new(provider, sites.clone())) as ProviderRef,
             None => provider,
         };
-        Store { provider, wake_ups }
+        Store { provider, wake_ups, peek: Arc::new(peek) }
     }
 }
 
@@ -84,7 +94,9 @@ pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, Str
         SqliteTarget::Memory => return open_in_memory(options).await,
         SqliteTarget::File(path) => path,
     };
-    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(sqlite_file(&path).await?)))))
+    let provider = sqlite_file(&path).await?;
+    let peek = QueuePeek::Sqlite(provider.get_pool().clone());
+    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider))), peek))
 }
 
 /// duroxide's provider on a file, created (with its folder) if missing.
@@ -157,11 +169,14 @@ pub async fn open_in_memory(options: &StoreOptions) -> Result<Store, String> {
     let provider = SqliteProvider::new(&url, None)
         .await
         .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
-    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider)))))
+    let peek = QueuePeek::Sqlite(provider.get_pool().clone());
+    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider))), peek))
 }
 
 pub async fn open_postgres(raw: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
-    Ok(options.decorate(Arc::new(postgres::connect(raw, schema).await?)))
+    let provider = postgres::connect(raw, schema).await?;
+    let peek = QueuePeek::Postgres { pool: provider.pool().clone(), schema: provider.schema_name().to_string() };
+    Ok(options.decorate(Arc::new(provider), peek))
 }
 
 /// Opens `url` (`sqlite:...`, a path, or `postgres://...`), creating a SQLite file if needed.

@@ -121,13 +121,15 @@ impl Shared {
     async fn sqlite() -> Shared {
         let folder = Folder::new();
         let raw = Arc::new(sqlite_file(&folder.database()).await.expect("open SQLite"));
-        let store = options().decorate(Arc::new(SqliteGuard::new(raw.clone()))).provider();
+        let peek = super::QueuePeek::Sqlite(raw.get_pool().clone());
+        let store = options().decorate(Arc::new(SqliteGuard::new(raw.clone())), peek).provider();
         Shared { store, raw: Raw::Sqlite { raw, _folder: folder } }
     }
 
     async fn postgres() -> Shared {
         let raw = Arc::new(connect_postgres(&pg_url(), Some(&pg_schema())).await.expect("connect to PostgreSQL"));
-        let store = options().decorate(raw.clone()).provider();
+        let peek = super::QueuePeek::Postgres { pool: raw.pool().clone(), schema: raw.schema_name().to_string() };
+        let store = options().decorate(raw.clone(), peek).provider();
         Shared { store, raw: Raw::Postgres(raw) }
     }
 }
