@@ -6,6 +6,8 @@
 #   scripts/pg-test-server.sh stop    stops it and removes the data directory
 #   scripts/pg-test-server.sh pause   stops it abruptly, keeping the data (for restart tests)
 #   scripts/pg-test-server.sh resume  starts a paused server again
+#   scripts/pg-test-server.sh restart restarts it as an operator would (pg_ctl restart -m fast):
+#                                     every connection is terminated with SQLSTATE 57P01
 # Port and directory: DUROXIDE_PG_PORT (55432), DUROXIDE_PG_DIR (/tmp/duroxide-pg-test).
 set -euo pipefail
 
@@ -66,5 +68,6 @@ case "${1:-}" in
   stop) stop_server ;;
   pause) as_postgres "$(bin_dir)/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null ;;
   resume) run_server ;;
-  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 2 ;;
+  restart) as_postgres "$(bin_dir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >/dev/null ;;
+  *) echo "usage: $0 start|stop|pause|resume|restart" >&2; exit 2 ;;
 esac

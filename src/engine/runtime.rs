@@ -12,7 +12,7 @@ use duroxide::runtime::registry::ActivityRegistry;
 use duroxide::{ActivityContext, OrchestrationContext, OrchestrationRegistry, RuntimeOptions};
 
 use super::options::RuntimeMetrics;
-use super::store::{HeldLocks, Released, Store, UnknownStarts};
+use super::store::{decorated, Decorated, HeldLocks, Released, Store, UnknownStarts};
 
 pub type Outcome = Result<String, String>;
 pub type BoxedOutcome = Pin<Box<dyn Future<Output = Outcome> + Send>>;
@@ -40,7 +40,7 @@ enum State {
 #[derive(Clone)]
 pub struct Running {
     runtime: Arc<duroxide::runtime::Runtime>,
-    locks: Arc<HeldLocks>,
+    locks: Arc<Decorated<HeldLocks>>,
 }
 
 impl Running {
@@ -153,11 +153,7 @@ impl Runtime {
 
 impl StartPlan {
     /// Registers every name with the given handlers and starts duroxide's runtime.
-    pub async fn start(
-        self,
-        activity: ActivityHandler,
-        orchestration: OrchestrationHandler,
-    ) -> Result<Running, String> {
+    pub async fn start(self, activity: ActivityHandler, orchestration: OrchestrationHandler) -> Result<Running, String> {
         let mut activities = ActivityRegistry::builder();
         for name in self.activities {
             let handler = activity.clone();
@@ -172,8 +168,8 @@ impl StartPlan {
             let handler = orchestration.clone();
             orchestrations = orchestrations.register_versioned(name, version.to_string(), move |ctx, input| handler(ctx, input));
         }
-        let unknown_starts = Arc::new(UnknownStarts::new(self.store.provider(), names, self.options.max_attempts));
-        let locks = Arc::new(HeldLocks::new(unknown_starts));
+        let unknown_starts = decorated(UnknownStarts::new(self.store.provider(), names, self.options.max_attempts));
+        let locks = decorated(HeldLocks::new(unknown_starts));
         let runtime = duroxide::runtime::Runtime::start_with_options(
             locks.clone(),
             activities.build_result()?,

@@ -139,19 +139,26 @@ impl Drop for OwnServer {
     }
 }
 
+impl OwnServer {
+    /// Starts a server of its own on `port`; returns it with a store on it.
+    fn start(port: u16, schema: &str) -> (OwnServer, Store) {
+        let server = OwnServer {
+            env: vec![
+                ("DUROXIDE_PG_PORT", port.to_string()),
+                ("DUROXIDE_PG_DIR", format!("/tmp/duroxide-pg-{port}-{}", std::process::id())),
+            ],
+        };
+        let started = server.command("start").output().unwrap();
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+        let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
+        (server, Store::Postgres { url, schema: schema.into() })
+    }
+}
+
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn postgres_worker_survives_the_server_going_away_and_coming_back() {
-    let server = OwnServer {
-        env: vec![
-            ("DUROXIDE_PG_PORT", "55439".to_string()),
-            ("DUROXIDE_PG_DIR", format!("/tmp/duroxide-pg-restart-{}", std::process::id())),
-        ],
-    };
-    let started = server.command("start").output().unwrap();
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
-    let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
-    let store = Store::Postgres { url, schema: "restart".into() };
+    let (server, store) = OwnServer::start(55439, "restart");
     let (worker, _output) = spawn_worker(&store, "-", "a");
     let _workers = Workers(vec![worker]);
     assert_eq!(scale(&store, &["start", "-", "40"]), "started");
@@ -161,5 +168,28 @@ fn postgres_worker_survives_the_server_going_away_and_coming_back() {
     assert!(server.command("resume").status().unwrap().success());
     let summary = scenario_of(&store, "scale.js", &["wait", "-", "40"]);
     assert_eq!(summary["completed"], 40, "{summary}");
+    assert_eq!(summary["correct"], true, "{summary}");
+}
+
+/// An operator's `pg_ctl restart -m fast` terminates every connection with
+/// SQLSTATE 57P01, also those committing a turn: such errors are retried, and an
+/// ack whose outcome is unknown is resolved (it committed, or it is redone),
+/// never turned into a failed instance.
+#[test]
+#[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
+fn postgres_restarted_twice_under_load_fails_no_instance() {
+    let (server, store) = OwnServer::start(55440, "restarts");
+    let (a, _a_out) = spawn_worker(&store, "-", "a");
+    let (b, _b_out) = spawn_worker(&store, "-", "b");
+    let _workers = Workers(vec![a, b]);
+    assert_eq!(scale(&store, &["chains", "-", "50"]), "started");
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(700));
+        let restarted = server.command("restart").output().unwrap();
+        assert!(restarted.status.success(), "{}", String::from_utf8_lossy(&restarted.stderr));
+    }
+    let summary = scenario_of(&store, "scale.js", &["wait-chains", "-", "50"]);
+    assert_eq!(summary["failed"], serde_json::json!([]), "{summary}");
+    assert_eq!(summary["completed"], 50, "{summary}");
     assert_eq!(summary["correct"], true, "{summary}");
 }

@@ -8,16 +8,18 @@
 //! at once. It is put around the store per runtime: releasing must never
 //! touch the locks of another runtime in the same process.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+use super::decorator::Decorator;
 use duroxide::providers::{
-    DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderAdmin, ProviderError,
-    ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
+    DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderError, ScheduledActivityIdentifier,
+    SessionFetchConfig, TagFilter, WorkItem,
 };
-use duroxide::{Event, ProviderRef, SystemStats};
+use duroxide::{Event, ProviderRef};
 
 pub struct HeldLocks {
     inner: ProviderRef,
@@ -73,13 +75,9 @@ impl HeldLocks {
 }
 
 #[async_trait]
-impl Provider for HeldLocks {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn version(&self) -> &str {
-        self.inner.version()
+impl Decorator for HeldLocks {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
 
     async fn fetch_orchestration_item(
@@ -121,26 +119,15 @@ impl Provider for HeldLocks {
         acked
     }
 
-    async fn abandon_orchestration_item(&self, lock_token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
+    async fn abandon_orchestration_item(
+        &self,
+        lock_token: &str,
+        delay: Option<Duration>,
+        ignore_attempt: bool,
+    ) -> Result<(), ProviderError> {
         let abandoned = self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await;
         settle(&self.orchestration, lock_token, &abandoned);
         abandoned
-    }
-
-    async fn read(&self, instance: &str) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read(instance).await
-    }
-
-    async fn read_with_execution(&self, instance: &str, execution_id: u64) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read_with_execution(instance, execution_id).await
-    }
-
-    async fn append_with_execution(&self, instance: &str, execution_id: u64, new_events: Vec<Event>) -> Result<(), ProviderError> {
-        self.inner.append_with_execution(instance, execution_id, new_events).await
-    }
-
-    async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
-        self.inner.enqueue_for_worker(item).await
     }
 
     async fn fetch_work_item(
@@ -163,49 +150,9 @@ impl Provider for HeldLocks {
         acked
     }
 
-    async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_work_item_lock(token, extend_for).await
-    }
-
-    async fn renew_session_lock(&self, owner_ids: &[&str], extend_for: Duration, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.renew_session_lock(owner_ids, extend_for, idle_timeout).await
-    }
-
-    async fn cleanup_orphaned_sessions(&self, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.cleanup_orphaned_sessions(idle_timeout).await
-    }
-
     async fn abandon_work_item(&self, token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
         let abandoned = self.inner.abandon_work_item(token, delay, ignore_attempt).await;
         settle(&self.work, token, &abandoned);
         abandoned
-    }
-
-    async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_orchestration_item_lock(token, extend_for).await
-    }
-
-    async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
-        self.inner.enqueue_for_orchestrator(item, delay).await
-    }
-
-    fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {
-        self.inner.as_management_capability()
-    }
-
-    async fn get_custom_status(&self, instance: &str, last_seen_version: u64) -> Result<Option<(Option<String>, u64)>, ProviderError> {
-        self.inner.get_custom_status(instance, last_seen_version).await
-    }
-
-    async fn get_kv_value(&self, instance: &str, key: &str) -> Result<Option<String>, ProviderError> {
-        self.inner.get_kv_value(instance, key).await
-    }
-
-    async fn get_kv_all_values(&self, instance: &str) -> Result<HashMap<String, String>, ProviderError> {
-        self.inner.get_kv_all_values(instance).await
-    }
-
-    async fn get_instance_stats(&self, instance: &str) -> Result<Option<SystemStats>, ProviderError> {
-        self.inner.get_instance_stats(instance).await
     }
 }

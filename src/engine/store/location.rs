@@ -163,6 +163,9 @@ mod tests {
         assert_eq!(redact("postgres://db/app?user=u&password=hunter2&sslmode=off"), "postgres://db/app?user=u&password=***&sslmode=off");
         assert_eq!(redact("postgres://db/app?PASSWORD=x"), "postgres://db/app?PASSWORD=***");
         assert_eq!(redact("error at postgres://a:b@h/d: refused"), "error at postgres://a:***@h/d: refused");
-        assert_eq!(scrub("password authentication failed for p@ss w0rd", "postgres://u:p%40ss%20w0rd@h/d"), "password authentication failed for ***");
+        assert_eq!(
+            scrub("password authentication failed for p@ss w0rd", "postgres://u:p%40ss%20w0rd@h/d"),
+            "password authentication failed for ***"
+        );
     }
 }

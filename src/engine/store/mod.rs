@@ -7,11 +7,17 @@
 //! - [`UnknownStarts`] (per runtime): starts of names it lacks fail with a
 //!   sentence after a few tries instead of "poison" after minutes;
 //! - [`SqliteGuard`]: one call at a time into a SQLite file, writes refused by
-//!   another process's lock tried again.
+//!   another process's lock tried again;
+//! - [`TransientRetries`]: PostgreSQL errors of a restart or a lost connection
+//!   retried, where a repeat is safe, instead of failing instances.
+//!
+//! `decorator.rs` holds what they share: every call they do not change is
+//! passed on.
 //!
 //! Everything above this module talks to a [`Store`]: the outermost provider
 //! plus the wake-ups it carries, so client waits can use them.
 
+mod decorator;
 mod held_locks;
 mod location;
 mod nondeterminism_notes;
@@ -19,6 +25,7 @@ mod postgres;
 mod queue_peek;
 pub mod sqlite_damage;
 mod sqlite_guard;
+mod transient_retries;
 mod unknown_starts;
 #[cfg(test)]
 mod validation;
@@ -31,11 +38,13 @@ use std::time::Duration;
 use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::ProviderRef;
 
+pub use decorator::{decorated, Decorated};
 pub use held_locks::{HeldLocks, Released};
 pub use location::{parse_location, parse_sqlite_location, redact, Location, SqliteTarget};
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
 pub use queue_peek::{InFlight, QueuePeek, QueuedStart};
 pub use sqlite_guard::SqliteGuard;
+pub use transient_retries::TransientRetries;
 pub use unknown_starts::UnknownStarts;
 pub use wake_ups::WakeUps;
 
@@ -43,7 +52,7 @@ pub use wake_ups::WakeUps;
 #[derive(Clone)]
 pub struct Store {
     provider: ProviderRef,
-    wake_ups: Option<Arc<WakeUps>>,
+    wake_ups: Option<Arc<Decorated<WakeUps>>>,
     peek: Arc<QueuePeek>,
 }
 
@@ -55,7 +64,7 @@ impl Store {
 
     /// The in-process notifications, unless turned off.
     pub fn wake_ups(&self) -> Option<&WakeUps> {
-        self.wake_ups.as_deref()
+        self.wake_ups.as_deref().map(|decorated| &decorated.0)
     }
 
     /// Reads of its queues (queued starts, activities in flight).
@@ -78,11 +87,11 @@ impl StoreOptions {
         let (provider, wake_ups) = if self.no_wake_ups {
             (provider, None)
         } else {
-            let wake_ups = Arc::new(WakeUps::new(provider));
+            let wake_ups = decorated(WakeUps::new(provider));
             (wake_ups.clone() as ProviderRef, Some(wake_ups))
         };
         let provider = match &self.yield_sites {
-            Some(sites) => Arc::new(NondeterminismNotes::new(provider, sites.clone())) as ProviderRef,
+            Some(sites) => decorated(NondeterminismNotes::new(provider, sites.clone())) as ProviderRef,
             None => provider,
         };
         Store { provider, wake_ups, peek: Arc::new(peek) }
@@ -96,7 +105,7 @@ pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, Str
     };
     let provider = sqlite_file(&path).await?;
     let peek = QueuePeek::Sqlite(provider.get_pool().clone());
-    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider))), peek))
+    Ok(options.decorate(decorated(SqliteGuard::new(Arc::new(provider))), peek))
 }
 
 /// duroxide's provider on a file, created (with its folder) if missing.
@@ -109,11 +118,7 @@ async fn sqlite_file(path: &std::path::Path) -> Result<SqliteProvider, String> {
         return Err(fail("it is a directory".into()));
     }
     sqlite_damage::check(path).await?;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| fail(e.to_string()))?;
+    std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| fail(e.to_string()))?;
     let _creating = SchemaLock::take(path).await;
     SqliteProvider::new(&format!("sqlite:{}", path.display()), None).await.map_err(|e| fail(e.to_string()))
 }
@@ -131,7 +136,9 @@ impl SchemaLock {
         use std::os::fd::AsRawFd;
         let folder = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
         // Best effort: where the folder cannot be locked, open as before.
-        let Ok(file) = std::fs::File::open(folder) else { return SchemaLock(None) };
+        let Ok(file) = std::fs::File::open(folder) else {
+            return SchemaLock(None);
+        };
         let give_up = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             // SAFETY: flock on a descriptor this function owns.
@@ -166,17 +173,15 @@ static MEMORY_DATABASES: AtomicU64 = AtomicU64::new(0);
 pub async fn open_in_memory(options: &StoreOptions) -> Result<Store, String> {
     let n = MEMORY_DATABASES.fetch_add(1, Ordering::Relaxed);
     let url = format!("sqlite:file:duroxide-memory-{}-{n}?mode=memory&cache=shared", std::process::id());
-    let provider = SqliteProvider::new(&url, None)
-        .await
-        .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
+    let provider = SqliteProvider::new(&url, None).await.map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
     let peek = QueuePeek::Sqlite(provider.get_pool().clone());
-    Ok(options.decorate(Arc::new(SqliteGuard::new(Arc::new(provider))), peek))
+    Ok(options.decorate(decorated(SqliteGuard::new(Arc::new(provider))), peek))
 }
 
 pub async fn open_postgres(raw: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {
     let provider = postgres::connect(raw, schema).await?;
     let peek = QueuePeek::Postgres { pool: provider.pool().clone(), schema: provider.schema_name().to_string() };
-    Ok(options.decorate(Arc::new(provider), peek))
+    Ok(options.decorate(decorated(TransientRetries::new(Arc::new(provider))), peek))
 }
 
 /// Opens `url` (`sqlite:...`, a path, or `postgres://...`), creating a SQLite file if needed.

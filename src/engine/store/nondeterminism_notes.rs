@@ -3,16 +3,13 @@
 //! into history the failure gets the place of the yield that made the
 //! mismatching call, from whatever recorded it (the bridge, which knows JS).
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use duroxide::providers::{
-    DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderAdmin, ProviderError,
-    ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
-};
-use duroxide::{ConfigErrorKind, ErrorDetails, Event, EventKind, ProviderRef, SystemStats};
+
+use super::decorator::Decorator;
+use duroxide::providers::{ExecutionMetadata, Provider, ProviderError, ScheduledActivityIdentifier, WorkItem};
+use duroxide::{ConfigErrorKind, ErrorDetails, Event, EventKind, ProviderRef};
 
 /// Where each instance's code last yielded, as `path:line:column`.
 pub trait YieldSites: Send + Sync {
@@ -38,7 +35,9 @@ impl NondeterminismNotes {
             else {
                 continue;
             };
-            let Some(site) = self.sites.last_yield_site(&event.instance_id) else { continue };
+            let Some(site) = self.sites.last_yield_site(&event.instance_id) else {
+                continue;
+            };
             let text = format!(
                 "{} (replay diverged at the yield at {site}: the code now makes a different call there than the one recorded in history)",
                 message.as_deref().unwrap_or("history does not match the code")
@@ -59,22 +58,9 @@ impl NondeterminismNotes {
 }
 
 #[async_trait]
-impl Provider for NondeterminismNotes {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn version(&self) -> &str {
-        self.inner.version()
-    }
-
-    async fn fetch_orchestration_item(
-        &self,
-        lock_timeout: Duration,
-        poll_timeout: Duration,
-        filter: Option<&DispatcherCapabilityFilter>,
-    ) -> Result<Option<(OrchestrationItem, String, u32)>, ProviderError> {
-        self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter).await
+impl Decorator for NondeterminismNotes {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
 
     async fn ack_orchestration_item(
@@ -100,84 +86,6 @@ impl Provider for NondeterminismNotes {
                 cancelled_activities,
             )
             .await
-    }
-
-    async fn abandon_orchestration_item(&self, lock_token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
-        self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await
-    }
-
-    async fn read(&self, instance: &str) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read(instance).await
-    }
-
-    async fn read_with_execution(&self, instance: &str, execution_id: u64) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read_with_execution(instance, execution_id).await
-    }
-
-    async fn append_with_execution(&self, instance: &str, execution_id: u64, new_events: Vec<Event>) -> Result<(), ProviderError> {
-        self.inner.append_with_execution(instance, execution_id, new_events).await
-    }
-
-    async fn enqueue_for_worker(&self, item: WorkItem) -> Result<(), ProviderError> {
-        self.inner.enqueue_for_worker(item).await
-    }
-
-    async fn fetch_work_item(
-        &self,
-        lock_timeout: Duration,
-        poll_timeout: Duration,
-        session: Option<&SessionFetchConfig>,
-        tag_filter: &TagFilter,
-    ) -> Result<Option<(WorkItem, String, u32)>, ProviderError> {
-        self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter).await
-    }
-
-    async fn ack_work_item(&self, token: &str, completion: Option<WorkItem>) -> Result<(), ProviderError> {
-        self.inner.ack_work_item(token, completion).await
-    }
-
-    async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_work_item_lock(token, extend_for).await
-    }
-
-    async fn renew_session_lock(&self, owner_ids: &[&str], extend_for: Duration, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.renew_session_lock(owner_ids, extend_for, idle_timeout).await
-    }
-
-    async fn cleanup_orphaned_sessions(&self, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.cleanup_orphaned_sessions(idle_timeout).await
-    }
-
-    async fn abandon_work_item(&self, token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
-        self.inner.abandon_work_item(token, delay, ignore_attempt).await
-    }
-
-    async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_orchestration_item_lock(token, extend_for).await
-    }
-
-    async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
-        self.inner.enqueue_for_orchestrator(item, delay).await
-    }
-
-    fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {
-        self.inner.as_management_capability()
-    }
-
-    async fn get_custom_status(&self, instance: &str, last_seen_version: u64) -> Result<Option<(Option<String>, u64)>, ProviderError> {
-        self.inner.get_custom_status(instance, last_seen_version).await
-    }
-
-    async fn get_kv_value(&self, instance: &str, key: &str) -> Result<Option<String>, ProviderError> {
-        self.inner.get_kv_value(instance, key).await
-    }
-
-    async fn get_kv_all_values(&self, instance: &str) -> Result<HashMap<String, String>, ProviderError> {
-        self.inner.get_kv_all_values(instance).await
-    }
-
-    async fn get_instance_stats(&self, instance: &str) -> Result<Option<SystemStats>, ProviderError> {
-        self.inner.get_instance_stats(instance).await
     }
 }
 
@@ -221,11 +129,7 @@ mod tests {
             failed("unknown", nondeterminism()),
             failed(
                 "known",
-                ErrorDetails::Application {
-                    kind: duroxide::AppErrorKind::OrchestrationFailed,
-                    message: "boom".into(),
-                    retryable: false,
-                },
+                ErrorDetails::Application { kind: duroxide::AppErrorKind::OrchestrationFailed, message: "boom".into(), retryable: false },
             ),
         ];
         let mut metadata = ExecutionMetadata { status: Some("Failed".into()), ..Default::default() };

@@ -14,10 +14,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+use super::decorator::Decorator;
 use duroxide::providers::{
-    DeleteInstanceResult, DispatcherCapabilityFilter, ExecutionInfo, ExecutionMetadata, InstanceFilter, InstanceInfo,
-    InstanceTree, OrchestrationItem, Provider, ProviderAdmin, ProviderError, PruneOptions, PruneResult, QueueDepths,
-    ScheduledActivityIdentifier, SessionFetchConfig, SystemMetrics, TagFilter, WorkItem,
+    DeleteInstanceResult, DispatcherCapabilityFilter, ExecutionInfo, ExecutionMetadata, InstanceFilter, InstanceInfo, InstanceTree,
+    OrchestrationItem, Provider, ProviderAdmin, ProviderError, PruneOptions, PruneResult, QueueDepths, ScheduledActivityIdentifier,
+    SessionFetchConfig, SystemMetrics, TagFilter, WorkItem,
 };
 use duroxide::{Event, ProviderRef, SystemStats};
 use tokio::sync::{Mutex, MutexGuard};
@@ -73,13 +75,9 @@ impl SqliteGuard {
 }
 
 #[async_trait]
-impl Provider for SqliteGuard {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn version(&self) -> &str {
-        self.inner.version()
+impl Decorator for SqliteGuard {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
 
     async fn fetch_orchestration_item(
@@ -181,9 +179,6 @@ impl Provider for SqliteGuard {
     }
 
     /// Management calls go through the gate too.
-    fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {
-        self.inner.as_management_capability().map(|_| self as &dyn ProviderAdmin)
-    }
 
     async fn get_custom_status(&self, instance: &str, last_seen_version: u64) -> Result<Option<(Option<String>, u64)>, ProviderError> {
         let _gate = self.enter().await;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use duroxide::provider_validations::{
-    self as root, bulk_deletion, capability_filtering, custom_status, deletion, kv_store, long_polling, poison_message,
-    prune, race_replay, sessions, tag_filtering, ProviderFactory,
+    self as root, bulk_deletion, capability_filtering, custom_status, deletion, kv_store, long_polling, poison_message, prune, race_replay,
+    sessions, tag_filtering, ProviderFactory,
 };
 use duroxide::providers::sqlite::SqliteProvider;
 use duroxide::providers::Provider;
@@ -107,7 +107,10 @@ impl ProviderFactory for Fresh {
 /// corrupt stored history behind its back.
 enum Raw {
     /// The folder lives as long as the store, and goes with it.
-    Sqlite { raw: Arc<SqliteProvider>, _folder: Folder },
+    Sqlite {
+        raw: Arc<SqliteProvider>,
+        _folder: Folder,
+    },
     Postgres(Arc<duroxide_pg::PostgresProvider>),
 }
 
@@ -122,14 +125,14 @@ impl Shared {
         let folder = Folder::new();
         let raw = Arc::new(sqlite_file(&folder.database()).await.expect("open SQLite"));
         let peek = super::QueuePeek::Sqlite(raw.get_pool().clone());
-        let store = options().decorate(Arc::new(SqliteGuard::new(raw.clone())), peek).provider();
+        let store = options().decorate(super::decorated(SqliteGuard::new(raw.clone())), peek).provider();
         Shared { store, raw: Raw::Sqlite { raw, _folder: folder } }
     }
 
     async fn postgres() -> Shared {
         let raw = Arc::new(connect_postgres(&pg_url(), Some(&pg_schema())).await.expect("connect to PostgreSQL"));
         let peek = super::QueuePeek::Postgres { pool: raw.pool().clone(), schema: raw.schema_name().to_string() };
-        let store = options().decorate(raw.clone(), peek).provider();
+        let store = options().decorate(super::decorated(super::TransientRetries::new(raw.clone())), peek).provider();
         Shared { store, raw: Raw::Postgres(raw) }
     }
 }
@@ -152,7 +155,8 @@ impl ProviderFactory for Shared {
                 .await
                 .map(|_| ()),
             Raw::Postgres(raw) => {
-                let sql = format!("UPDATE \"{}\".history SET event_data = 'NOT_VALID_JSON{{{{{{' WHERE instance_id = $1", raw.schema_name());
+                let sql =
+                    format!("UPDATE \"{}\".history SET event_data = 'NOT_VALID_JSON{{{{{{' WHERE instance_id = $1", raw.schema_name());
                 sqlx::query(&sql).bind(instance).execute(raw.pool()).await.map(|_| ())
             }
         }
@@ -161,12 +165,15 @@ impl ProviderFactory for Shared {
 
     async fn get_max_attempt_count(&self, instance: &str) -> u32 {
         let count: Option<i64> = match &self.raw {
-            Raw::Sqlite { raw, .. } => sqlx::query_scalar("SELECT MAX(attempt_count) FROM orchestrator_queue WHERE instance_id = ?")
-                .bind(instance)
-                .fetch_one(raw.get_pool())
-                .await,
+            Raw::Sqlite { raw, .. } => {
+                sqlx::query_scalar("SELECT MAX(attempt_count) FROM orchestrator_queue WHERE instance_id = ?")
+                    .bind(instance)
+                    .fetch_one(raw.get_pool())
+                    .await
+            }
             Raw::Postgres(raw) => {
-                let sql = format!("SELECT MAX(attempt_count)::BIGINT FROM \"{}\".orchestrator_queue WHERE instance_id = $1", raw.schema_name());
+                let sql =
+                    format!("SELECT MAX(attempt_count)::BIGINT FROM \"{}\".orchestrator_queue WHERE instance_id = $1", raw.schema_name());
                 sqlx::query_scalar(&sql).bind(instance).fetch_one(raw.pool()).await
             }
         }

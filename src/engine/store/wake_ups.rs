@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+use super::decorator::Decorator;
 use duroxide::providers::{
-    DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderAdmin, ProviderError,
-    ScheduledActivityIdentifier, SessionFetchConfig, TagFilter, WorkItem,
+    DispatcherCapabilityFilter, ExecutionMetadata, OrchestrationItem, Provider, ProviderError, ScheduledActivityIdentifier,
+    SessionFetchConfig, TagFilter, WorkItem,
 };
-use duroxide::{Event, EventKind, ProviderRef, SystemStats};
+use duroxide::{Event, EventKind, ProviderRef};
 use tokio::sync::Notify;
 
 pub struct WakeUps {
@@ -202,13 +204,9 @@ impl WakeUps {
 }
 
 #[async_trait]
-impl Provider for WakeUps {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn version(&self) -> &str {
-        self.inner.version()
+impl Decorator for WakeUps {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
 
     async fn fetch_orchestration_item(
@@ -217,10 +215,8 @@ impl Provider for WakeUps {
         poll_timeout: Duration,
         filter: Option<&DispatcherCapabilityFilter>,
     ) -> Result<Option<(OrchestrationItem, String, u32)>, ProviderError> {
-        self.long_poll(&self.orchestrator_work, poll_timeout, || {
-            self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter)
-        })
-        .await
+        self.long_poll(&self.orchestrator_work, poll_timeout, || self.inner.fetch_orchestration_item(lock_timeout, poll_timeout, filter))
+            .await
     }
 
     async fn ack_orchestration_item(
@@ -252,18 +248,15 @@ impl Provider for WakeUps {
         Ok(())
     }
 
-    async fn abandon_orchestration_item(&self, lock_token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
+    async fn abandon_orchestration_item(
+        &self,
+        lock_token: &str,
+        delay: Option<Duration>,
+        ignore_attempt: bool,
+    ) -> Result<(), ProviderError> {
         self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt).await?;
         self.wake(&self.orchestrator_work, delay);
         Ok(())
-    }
-
-    async fn read(&self, instance: &str) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read(instance).await
-    }
-
-    async fn read_with_execution(&self, instance: &str, execution_id: u64) -> Result<Vec<Event>, ProviderError> {
-        self.inner.read_with_execution(instance, execution_id).await
     }
 
     async fn append_with_execution(&self, instance: &str, execution_id: u64, new_events: Vec<Event>) -> Result<(), ProviderError> {
@@ -286,10 +279,8 @@ impl Provider for WakeUps {
         session: Option<&SessionFetchConfig>,
         tag_filter: &TagFilter,
     ) -> Result<Option<(WorkItem, String, u32)>, ProviderError> {
-        self.long_poll(&self.worker_work, poll_timeout, || {
-            self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter)
-        })
-        .await
+        self.long_poll(&self.worker_work, poll_timeout, || self.inner.fetch_work_item(lock_timeout, poll_timeout, session, tag_filter))
+            .await
     }
 
     async fn ack_work_item(&self, token: &str, completion: Option<WorkItem>) -> Result<(), ProviderError> {
@@ -301,26 +292,10 @@ impl Provider for WakeUps {
         Ok(())
     }
 
-    async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_work_item_lock(token, extend_for).await
-    }
-
-    async fn renew_session_lock(&self, owner_ids: &[&str], extend_for: Duration, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.renew_session_lock(owner_ids, extend_for, idle_timeout).await
-    }
-
-    async fn cleanup_orphaned_sessions(&self, idle_timeout: Duration) -> Result<usize, ProviderError> {
-        self.inner.cleanup_orphaned_sessions(idle_timeout).await
-    }
-
     async fn abandon_work_item(&self, token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
         self.inner.abandon_work_item(token, delay, ignore_attempt).await?;
         self.wake(&self.worker_work, delay);
         Ok(())
-    }
-
-    async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        self.inner.renew_orchestration_item_lock(token, extend_for).await
     }
 
     async fn enqueue_for_orchestrator(&self, item: WorkItem, delay: Option<Duration>) -> Result<(), ProviderError> {
@@ -334,25 +309,5 @@ impl Provider for WakeUps {
             _ => self.wake(&self.orchestrator_work, delay),
         }
         Ok(())
-    }
-
-    fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {
-        self.inner.as_management_capability()
-    }
-
-    async fn get_custom_status(&self, instance: &str, last_seen_version: u64) -> Result<Option<(Option<String>, u64)>, ProviderError> {
-        self.inner.get_custom_status(instance, last_seen_version).await
-    }
-
-    async fn get_kv_value(&self, instance: &str, key: &str) -> Result<Option<String>, ProviderError> {
-        self.inner.get_kv_value(instance, key).await
-    }
-
-    async fn get_kv_all_values(&self, instance: &str) -> Result<HashMap<String, String>, ProviderError> {
-        self.inner.get_kv_all_values(instance).await
-    }
-
-    async fn get_instance_stats(&self, instance: &str) -> Result<Option<SystemStats>, ProviderError> {
-        self.inner.get_instance_stats(instance).await
     }
 }
