@@ -1,6 +1,6 @@
 // `console` and a minimal `process`: what workflow scripts use from Node's.
 import { core } from "ext:core/mod.js";
-import { op_console_write, op_process_exit, op_process_info } from "ext:core/ops";
+import { op_console_write, op_memory_usage, op_process_exit, op_process_info, op_process_rss } from "ext:core/ops";
 import { Console, setNoColorFns } from "ext:deno_console/01_console.js";
 import { performance } from "ext:deno_web/15_performance.js";
 import { TextDecoder } from "ext:deno_web/08_text_encoding.js";
@@ -76,7 +76,7 @@ export const processObject = {
   stdout: outputStream(1, false, info.stdoutIsTty),
   stderr: outputStream(2, true, info.stderrIsTty),
   uptime: () => (performance.now() - started) / 1000,
-  memoryUsage: Object.assign(() => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }), { rss: () => 0 }),
+  memoryUsage: Object.assign(memoryUsage, { rss: () => op_process_rss() }),
   getuid: () => info.uid,
   getgid: () => info.gid,
   emitWarning(warning) {
@@ -88,7 +88,7 @@ export const processObject = {
   exitCode: undefined,
   exit(code) {
     const c = code === undefined ? processObject.exitCode : code;
-    op_process_exit(Number(c ?? 0) | 0);
+    op_process_exit(exitCodeOf(c) ?? 0);
   },
   cwd: () => info.cwd,
   nextTick: (fn, ...args) => globalThis.queueMicrotask(() => fn(...args)),
@@ -103,6 +103,34 @@ export const processObject = {
     return processObject;
   },
 };
+
+/** Node's shape; V8 counts array buffers within `external` and does not report them apart. */
+function memoryUsage() {
+  const heap = op_memory_usage();
+  return { rss: op_process_rss(), heapTotal: heap.heapTotal, heapUsed: heap.heapUsed, external: heap.external, arrayBuffers: heap.external };
+}
+
+/**
+ * An exit code as Node 20 accepts it: an integer, a string of one, null or
+ * undefined (the default). Anything else throws, as it does in Node, rather
+ * than exiting 0 while the script meant to fail.
+ */
+function exitCodeOf(code) {
+  if (code === undefined || code === null) return undefined;
+  if (typeof code === "string" && /^\s*[-+]?\d+\s*$/.test(code)) return Number(code) | 0;
+  if (typeof code !== "number") {
+    const shown = typeof code === "string" ? `type string ('${code}')` : `type ${typeof code}`;
+    const error = new TypeError(`The "code" argument must be of type number. Received ${shown}`);
+    error.code = "ERR_INVALID_ARG_TYPE";
+    throw error;
+  }
+  if (!Number.isInteger(code)) {
+    const error = new RangeError(`The value of "code" is out of range. It must be an integer. Received ${code}`);
+    error.code = "ERR_OUT_OF_RANGE";
+    throw error;
+  }
+  return code | 0;
+}
 
 /** Whether children may inherit LD_* and DYLD_* variables (only when every program may run). */
 export const childrenInheritLinkerEnv = info.runAll;

@@ -13,6 +13,7 @@ mod settings;
 
 fn main() {
     logging::init();
+    host::set_v8_flags();
     // Must happen on the main thread before any isolate exists (PKU-enabled CPUs crash otherwise).
     deno_core::JsRuntime::init_platform(None, false);
     let code = cli::main();

@@ -43,12 +43,45 @@ impl StoreArgs {
     }
 }
 
-/// A JSON flag value (`--input`, `--data`); text that is not JSON is an error.
+/// A JSON flag value (`--input`, `--data`): the JSON itself, `@FILE` for a
+/// file's content, or `-` for standard input. Text that is not JSON is an error.
 pub fn json_arg(flag: &str, text: Option<&str>) -> Result<String, Failure> {
     let Some(text) = text else { return Ok("null".into()) };
-    serde_json::from_str::<Value>(text)
-        .map(|v| v.to_string())
-        .map_err(|e| Failure::Usage(format!("{flag} is not valid JSON ({e}): {text}\n  (a string needs quotes: {flag} '\"text\"')")))
+    let (content, source) = match text {
+        "-" => (read_stdin(flag)?, "standard input".to_string()),
+        _ if text.starts_with('@') => {
+            let path = &text[1..];
+            let content = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{flag} {text}: cannot read {path}: {e}")))?;
+            (content, path.to_string())
+        }
+        _ => return parse_json(flag, text, None),
+    };
+    parse_json(flag, &content, Some(&source))
+}
+
+fn read_stdin(flag: &str) -> Result<String, Failure> {
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut content)
+        .map_err(|e| Failure::Usage(format!("{flag} -: cannot read standard input: {e}")))?;
+    Ok(content)
+}
+
+fn parse_json(flag: &str, text: &str, source: Option<&str>) -> Result<String, Failure> {
+    serde_json::from_str::<Value>(text).map(|v| v.to_string()).map_err(|e| {
+        let origin = source.map(|s| format!(" (read from {s})")).unwrap_or_default();
+        let hint =
+            if source.is_none() { format!("\n  (a string needs quotes: {flag} '\"text\"'; a file: {flag} @FILE)") } else { String::new() };
+        Failure::Usage(format!("{flag} is not valid JSON{origin} ({e}): {}{hint}", shortened(text.trim())))
+    })
+}
+
+/// At most [`SHOWN`] characters of a bad value: errors stay one readable line.
+fn shortened(text: &str) -> String {
+    const SHOWN: usize = 80;
+    match text.char_indices().nth(SHOWN) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}... ({} bytes in all)", &text[..cut], text.len()),
+    }
 }
 
 /// `500ms`, `30s`, `5m`, `2h`, `1d`, or a plain number of seconds.
@@ -73,11 +106,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// A current-thread tokio runtime for verbs that run no JavaScript.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(future)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(future)
 }
 
 #[cfg(test)]
@@ -102,5 +131,9 @@ mod tests {
         let err = json_arg("--input", Some("hello")).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.message().starts_with("--input is not valid JSON"));
+        let long = format!("[{}", "1,".repeat(50_000));
+        let err = json_arg("--input", Some(&long)).unwrap_err();
+        assert!(err.message().contains("... (100001 bytes in all)"), "{}", err.message());
+        assert!(err.message().len() < 300, "{}", err.message());
     }
 }

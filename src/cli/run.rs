@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::args::{json_arg, parse_duration, StoreArgs};
 use super::serve::{self, Exports, Job, ServePlan};
 use crate::bridge::{activity, runtimes};
+use crate::engine::client::{check_id, check_name};
 use crate::failure::Failure;
 use crate::host::{self, event_loop, modules::absolute, BootOptions};
 use crate::runtime_ext::permissions::{Grants, PermissionSets};
@@ -196,22 +197,8 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let mut bridge = crate::settings::from_env().map_err(Failure::Usage)?;
     bridge.activity_limits = args.limits.activity_limits();
     let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
-    let job = match &args.start {
-        Some(name) => Some(Job {
-            name: name.clone(),
-            input: json_arg("--input", args.input.as_deref())?,
-            id: args.id.clone(),
-            timeout: args.timeout,
-            json: args.json,
-        }),
-        None => None,
-    };
-    let plan = ServePlan {
-        store: store.clone(),
-        options: args.runtime.options(),
-        job,
-        shutdown_grace: args.runtime.shutdown_grace,
-    };
+    let job = job_of(&args)?;
+    let plan = ServePlan { store: store.clone(), options: args.runtime.options(), job, shutdown_grace: args.runtime.shutdown_grace };
     let file = &args.file;
     let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot run {}: {e}", file.display())))?;
     if metadata.is_dir() {
@@ -220,7 +207,7 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let path = absolute(file);
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "duroxide".into());
     let mut argv = vec![exe, path.display().to_string()];
-    argv.extend(args.args);
+    argv.extend(args.args.iter().cloned());
 
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -230,13 +217,27 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
         let extensions = runtime_ext::extensions(Startup { argv, bridge, permissions });
         let limits = args.limits.limits();
         host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES, limits }).map_err(Failure::Failed)?;
-        let code = run_main(&path, &plan).await;
+        let code = run_main(&path, &args.args, &plan).await;
         if let Ok(state) = host::op_state() {
             runtimes::shut_down_all(state, Some(0)).await;
         }
         host::shut_down();
         code
     })
+}
+
+/// The `--start` job, its name, id and input checked before any JavaScript runs.
+fn job_of(args: &RunArgs) -> Result<Option<Job>, Failure> {
+    let Some(name) = &args.start else { return Ok(None) };
+    check_name(name).map_err(Failure::Usage)?;
+    args.id.as_deref().map(check_id).transpose().map_err(Failure::Usage)?;
+    Ok(Some(Job {
+        name: name.clone(),
+        input: json_arg("--input", args.input.as_deref())?,
+        id: args.id.clone(),
+        timeout: args.timeout,
+        json: args.json,
+    }))
 }
 
 /// A started runtime keeps the script alive.
@@ -246,12 +247,15 @@ fn keep_alive(state: &deno_core::OpState) -> bool {
 
 /// Evaluates the main file, then serves its exports, or runs it as a script
 /// until its event loop is idle; returns the exit code.
-async fn run_main(path: &Path, plan: &ServePlan) -> Result<i32, Failure> {
+async fn run_main(path: &Path, script_args: &[String], plan: &ServePlan) -> Result<i32, Failure> {
     host::evaluate_main(path, &keep_alive).await.map_err(Failure::Failed)?;
     let exports = host::with(|h| h.workflow_exports())
         .map_err(Failure::Failed)?
         .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
     if !exports.is_empty() {
+        if !script_args.is_empty() {
+            return Err(module_arguments(&file_name(path), script_args));
+        }
         return serve::serve(path, &Exports::parse(&exports), plan).await;
     }
     if plan.job.is_some() {
@@ -262,6 +266,46 @@ async fn run_main(path: &Path, plan: &ServePlan) -> Result<i32, Failure> {
     }
     event_loop::drive_to_idle(&keep_alive).await.map_err(Failure::Failed)?;
     host::with(|h| h.read_exit_code()).map_err(Failure::Failed)?.map_err(Failure::Failed)
+}
+
+/// The file's name, for messages.
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// A workflow module takes no arguments: what follows its path was meant as
+/// flags of `run` (clap hands everything after the file to the script), so
+/// say which is not one, or where the valid ones go.
+fn module_arguments(file: &str, script_args: &[String]) -> Failure {
+    let given = script_args.join(" ");
+    let lead = format!("{file} is a workflow module and takes no arguments (got '{given}')");
+    if !script_args[0].starts_with('-') {
+        return Failure::Usage(lead);
+    }
+    let mut words: Vec<String> = vec!["duroxide".into(), "run".into()];
+    words.extend(script_args.iter().cloned());
+    words.push(file.into());
+    match <super::Cli as clap::CommandFactory>::command().try_get_matches_from(&words) {
+        Ok(matches) => {
+            let run = matches.subcommand_matches("run");
+            let all_flags = run.is_some_and(|m| {
+                m.get_one::<PathBuf>("file").is_some_and(|f| f.as_os_str() == file) && m.get_many::<String>("args").is_none()
+            });
+            if all_flags {
+                Failure::Usage(format!("{lead}: flags of run go before the file: duroxide run {given} {file}"))
+            } else {
+                Failure::Usage(lead)
+            }
+        }
+        Err(e) => {
+            let bad = e.get(clap::error::ContextKind::InvalidArg).map(|a| a.to_string()).unwrap_or_else(|| script_args[0].clone());
+            let tip = match e.get(clap::error::ContextKind::SuggestedArg) {
+                Some(similar) => format!(" (did you mean {similar}?)"),
+                None => String::new(),
+            };
+            Failure::Usage(format!("{lead}: {bad} is not a flag of run{tip}"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::args::{block_on, json_arg, StoreArgs};
 use super::instance;
 use super::output::print_json;
+use crate::engine::client::check_start;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -37,6 +38,7 @@ pub fn generated_id(name: &str) -> String {
 pub fn run(args: StartArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let input = json_arg("--input", args.input.as_deref())?;
     let id = args.id.clone().unwrap_or_else(|| generated_id(&args.name));
+    check_start(&id, &args.name, args.version.as_deref()).map_err(Failure::Usage)?;
     block_on(async {
         let client = store.client().await?;
         let existing = instance::status(&client, &id).await?;

@@ -8,9 +8,7 @@ use std::time::Duration;
 use duroxide::{ClientError, OrchestrationStatus};
 
 use super::history::{self, HistoryEvent};
-use super::shapes::{
-    Deleted, Execution, Filter, InFlight, Instance, Metrics, Prune, Pruned, QueuedStart, Queues, Stats, Status, Tree,
-};
+use super::shapes::{Deleted, Execution, Filter, InFlight, Instance, Metrics, Prune, Pruned, QueuedStart, Queues, Stats, Status, Tree};
 use super::store::{Store, WakeUps};
 
 pub struct Client {
@@ -45,9 +43,27 @@ fn waited<T>(result: Result<T, ClientError>, what: &str, id: &str, on_timeout: i
     }
 }
 
-fn check_id(id: &str) -> Result<(), String> {
+pub fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() {
         return Err("instance id must not be empty".into());
+    }
+    Ok(())
+}
+
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("orchestration name must not be empty".into());
+    }
+    Ok(())
+}
+
+/// What a start needs before it reaches the store: an id, a name, and a
+/// semantic version if one is given.
+pub fn check_start(id: &str, name: &str, version: Option<&str>) -> Result<(), String> {
+    check_id(id)?;
+    check_name(name)?;
+    if let Some(version) = version {
+        semver::Version::parse(version).map_err(|e| format!("version '{version}' is not a semantic version like 1.2.0 ({e})"))?;
     }
     Ok(())
 }
@@ -59,13 +75,9 @@ impl Client {
 
     /// Starts `name` (at `version`, or the latest registered) with `input` as JSON text.
     pub async fn start(&self, id: &str, name: &str, input: String, version: Option<&str>) -> Result<(), String> {
-        check_id(id)?;
+        check_start(id, name, version)?;
         let started = match version {
-            Some(version) => {
-                semver::Version::parse(version)
-                    .map_err(|e| format!("version '{version}' is not a semantic version like 1.2.0 ({e})"))?;
-                self.inner.start_orchestration_versioned(id, name, version, input).await
-            }
+            Some(version) => self.inner.start_orchestration_versioned(id, name, version, input).await,
             None => self.inner.start_orchestration(id, name, input).await,
         };
         started.map_err(|e| format!("cannot start orchestration '{id}': {e}"))
@@ -111,10 +123,8 @@ impl Client {
         }
         let provider = self.store.provider();
         let admin = provider.as_management_capability().ok_or("this store cannot delete instances")?;
-        let deleted = admin
-            .delete_instances_atomic(&[id.to_string()], false)
-            .await
-            .map_err(|e| format!("deleteInstance('{id}') failed: {e}"))?;
+        let deleted =
+            admin.delete_instances_atomic(&[id.to_string()], false).await.map_err(|e| format!("deleteInstance('{id}') failed: {e}"))?;
         Ok(deleted.queue_messages_deleted > 0)
     }
 
@@ -176,10 +186,7 @@ impl Client {
         check_id(id)?;
         let changed = self.inner.wait_for_status_change(id, last_seen, poll, timeout).await;
         let status = waited(changed, "waitForStatusChange", id, || {
-            format!(
-                "timed out after {} ms waiting for the custom status of '{id}' to change from version {last_seen}",
-                timeout.as_millis()
-            )
+            format!("timed out after {} ms waiting for the custom status of '{id}' to change from version {last_seen}", timeout.as_millis())
         })?;
         Ok(status.into())
     }
@@ -241,11 +248,7 @@ impl Client {
 
     pub async fn history(&self, id: &str, execution: u64) -> Result<Vec<HistoryEvent>, String> {
         check_id(id)?;
-        let events = self
-            .inner
-            .read_execution_history(id, execution)
-            .await
-            .map_err(|e| failed("readExecutionHistory", id, e))?;
+        let events = self.inner.read_execution_history(id, execution).await.map_err(|e| failed("readExecutionHistory", id, e))?;
         Ok(events.iter().map(history::HistoryEvent::from).collect())
     }
 

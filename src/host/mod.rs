@@ -106,6 +106,15 @@ pub fn boot(options: BootOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// Source positions computed when a function is compiled, not when a stack
+/// trace first needs them: a trace taken at a stack overflow has no room left
+/// to compute them and would point every frame at line 1, column 1. V8 freezes
+/// its flags when its platform starts: call this in `main`, before `init_platform`.
+pub fn set_v8_flags() {
+    let unknown = deno_core::v8_set_flags(vec!["duroxide".into(), "--no-enable-lazy-source-positions".into()]);
+    debug_assert_eq!(unknown, vec!["duroxide".to_string()], "V8 did not take every flag");
+}
+
 /// Who hears about stopped stretches that belong to activities in flight.
 pub fn set_stop_listener(listener: StopListener) {
     CURRENT.with(|c| *c.stop_listener.borrow_mut() = Some(listener));
@@ -241,13 +250,17 @@ pub async fn evaluate_main(path: &Path, keep_alive: &dyn Fn(&OpState) -> bool) -
     let loaded = host.runtime.load_main_es_module(&url).await.map(|id| (id, host.runtime.mod_evaluate(id)));
     put_back(host);
     let (id, evaluation) = loaded.map_err(|e| format_core_error(&e))?;
+    // The evaluation is a promise (deno_core reports its rejection as one), but
+    // what it rejected with was thrown by the module's own code, as in Node.
+    let thrown = |e: String| e.replacen("Uncaught (in promise) ", "Uncaught ", 1);
     let evaluated = event_loop::drive_until(
         evaluation,
         keep_alive,
         Some("the module's top-level await never finished: it waits for something nothing will deliver"),
     )
-    .await?;
-    evaluated.map_err(|e| format_core_error(&e))?;
+    .await
+    .map_err(thrown)?;
+    evaluated.map_err(|e| thrown(format_core_error(&e)))?;
     let namespace = with(|h| h.runtime.get_module_namespace(id))?.map_err(|e| format_core_error(&e))?;
     with(|h| h.set_main_namespace(&namespace))?
 }

@@ -66,6 +66,41 @@ fn uncaught_exception_shows_message_and_js_stack() {
 }
 
 #[test]
+fn a_throw_at_the_top_of_an_es_module_is_uncaught_not_in_a_promise() {
+    let (_dir, r) = run_source("throws.mjs", "throw 42;\n");
+    assert_eq!((r.code, r.stderr.trim()), (1, "error: Uncaught 42"));
+    let (dir, r) = run_source("awaits.mjs", "async function late() {\n  await null;\n  throw new Error('late');\n}\nawait late();\n");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: Uncaught Error: late\n"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("{}/awaits.mjs:3:9", dir.path().display())), "{}", r.stderr);
+}
+
+#[test]
+fn a_stack_overflow_points_at_the_recursive_call() {
+    let (dir, r) = run_source("deep.js", "function down(n) {\n  return down(n + 1) + 1;\n}\ndown(0);\n");
+    assert_eq!(r.code, 1);
+    let mut lines = r.stderr.lines();
+    assert_eq!(lines.next(), Some("error: Uncaught RangeError: Maximum call stack size exceeded"));
+    assert_eq!(lines.next().map(str::trim), Some(format!("at down ({}/deep.js:2:3)", dir.path().display()).as_str()));
+}
+
+#[test]
+fn process_exit_with_a_code_that_is_not_an_integer_throws_as_node_does() {
+    let (_dir, r) = run_source("exit_text.js", "process.exit('x');\n");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("error: Uncaught TypeError: The \"code\" argument must be of type number. Received type string ('x')"),
+        "{}",
+        r.stderr
+    );
+    let (_dir, r) = run_source("exit_float.js", "process.exit(1.5);\n");
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with("error: Uncaught RangeError: The value of \"code\" is out of range."), "{}", r.stderr);
+    let (_dir, r) = run_source("exit_string.js", "process.exit('3');\n");
+    assert_eq!((r.code, r.stderr.as_str()), (3, ""));
+}
+
+#[test]
 fn unhandled_rejection_shows_message_and_js_stack() {
     let (dir, r) = run_source("rejects.js", "async function main() {\n  await null;\n  throw new Error('async boom');\n}\nmain();\n");
     assert_eq!(r.code, 1);

@@ -695,3 +695,74 @@ fn example_etl_uses_an_npm_package_to_report_on_csv_exports() {
     let eu: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("eu.json")).unwrap()).unwrap();
     assert_eq!(eu["byProduct"], json!({"widget": 10, "gadget": 10}));
 }
+
+#[test]
+fn a_large_input_comes_from_a_file_or_standard_input_and_a_bad_one_is_cut_in_the_error() {
+    let cli = Cli::new(&Store::Sqlite);
+    // Larger than one command-line argument may be (128 KiB on Linux).
+    let name = "x".repeat(200_000);
+    let file = cli.dir.write("input.json", &format!("\"{name}\""));
+    let from_file = format!("@{}", file.display());
+    let finished = |mut cmd: Command, stdin: &[u8]| {
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stdout, stderr) = finished(cli.cmd(&["run", &script(), "--start", "Hello", "--input", &from_file, "--id", "big"]), b"");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.trim(), format!("\"Hello, {name}!\""));
+    let (code, stdout, stderr) = finished(cli.cmd(&["run", &script(), "--start", "Hello", "--input", "-", "--id", "piped"]), b"\"Stdin\"");
+    assert_eq!((code, stdout.as_str()), (Some(0), "\"Hello, Stdin!\"\n"), "{stderr}");
+
+    let bad = format!("{{\"name\": \"{}\"", &name[..100_000]);
+    let r = cli.run(&["start", "Hello", "--input", &bad]);
+    assert_eq!(r.code, 2);
+    let first = r.stderr.lines().next().unwrap();
+    assert!(first.starts_with("error: --input is not valid JSON (EOF while parsing an object"), "{first}");
+    assert!(first.ends_with("... (100011 bytes in all)") && first.len() < 250, "{first}");
+
+    let r = cli.run(&["start", "Hello", "--input", "@/no/such/input.json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.trim(), "error: --input @/no/such/input.json: cannot read /no/such/input.json: No such file or directory (os error 2)");
+}
+
+#[test]
+fn empty_names_and_ids_and_versions_that_are_not_semver_are_usage_errors() {
+    let cli = Cli::new(&Store::Sqlite);
+    std::fs::copy(fixture("workflows.mjs"), cli.dir.path().join("workflows.mjs")).unwrap();
+    for (args, expected) in [
+        (vec!["start", ""], "error: orchestration name must not be empty"),
+        (vec!["start", "Hello", "--id", ""], "error: instance id must not be empty"),
+        (
+            vec!["start", "Hello", "--version", "not-semver"],
+            "error: version 'not-semver' is not a semantic version like 1.2.0 (unexpected character 'n' while parsing major version number)",
+        ),
+        (vec!["run", "workflows.mjs", "--start", ""], "error: orchestration name must not be empty"),
+    ] {
+        let r = cli.run(&args);
+        assert_eq!((r.code, r.stderr.trim()), (2, expected), "{args:?}");
+    }
+}
+
+#[test]
+fn arguments_after_a_workflow_module_are_refused_naming_the_flag_meant() {
+    let cli = Cli::new(&Store::Sqlite);
+    std::fs::copy(fixture("workflows.mjs"), cli.dir.path().join("workflows.mjs")).unwrap();
+    for (args, expected) in [
+        (
+            vec!["run", "workflows.mjs", "--worker-concurency", "16"],
+            "error: workflows.mjs is a workflow module and takes no arguments (got '--worker-concurency 16'): \
+             --worker-concurency is not a flag of run (did you mean --worker-concurrency?)",
+        ),
+        (
+            vec!["run", "workflows.mjs", "--", "--worker-concurrency", "16"],
+            "error: workflows.mjs is a workflow module and takes no arguments (got '--worker-concurrency 16'): \
+             flags of run go before the file: duroxide run --worker-concurrency 16 workflows.mjs",
+        ),
+        (vec!["run", "workflows.mjs", "extra"], "error: workflows.mjs is a workflow module and takes no arguments (got 'extra')"),
+    ] {
+        let r = cli.run(&args);
+        assert_eq!((r.code, r.stderr.trim()), (2, expected), "{args:?}");
+    }
+}

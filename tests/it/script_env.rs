@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{command, fixture, run, run_cmd};
+use crate::support::{command, fixture, run, run_cmd, TempDir};
 
 #[test]
 fn commonjs_script_gets_node_globals_requires_and_exit_code() {
@@ -46,4 +46,24 @@ fn process_exit_stops_at_once_with_its_code() {
     let r = run(&["run", fixture("exit.js").to_str().unwrap()]);
     assert_eq!(r.code, 7);
     assert_eq!(r.stdout, "before exit\n");
+}
+
+#[test]
+fn process_memory_usage_reports_the_resident_set_and_the_heap() {
+    let dir = TempDir::new("memory");
+    let script = dir.write(
+        "memory.js",
+        "const before = process.memoryUsage();\n\
+         const kept = Array.from({ length: 200000 }, (_, i) => ({ i }));\n\
+         const after = process.memoryUsage();\n\
+         console.log(JSON.stringify({ before, after, rss: process.memoryUsage.rss(), kept: kept.length }));\n",
+    );
+    let r = run(&["run", script.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let usage: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    let mb = |v: &serde_json::Value| v.as_f64().unwrap() / 1e6;
+    assert!(mb(&usage["before"]["rss"]) > 10.0, "{usage}");
+    assert!(mb(&usage["rss"]) >= mb(&usage["before"]["rss"]), "{usage}");
+    assert!(mb(&usage["after"]["heapUsed"]) > mb(&usage["before"]["heapUsed"]) + 4.0, "200,000 objects: {usage}");
+    assert!(usage["after"]["heapUsed"].as_f64() <= usage["after"]["heapTotal"].as_f64(), "{usage}");
 }

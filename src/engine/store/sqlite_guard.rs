@@ -179,6 +179,9 @@ impl Decorator for SqliteGuard {
     }
 
     /// Management calls go through the gate too.
+    fn as_management_capability(&self) -> Option<&dyn ProviderAdmin> {
+        self.inner.as_management_capability().map(|_| self as &dyn ProviderAdmin)
+    }
 
     async fn get_custom_status(&self, instance: &str, last_seen_version: u64) -> Result<Option<(Option<String>, u64)>, ProviderError> {
         let _gate = self.enter().await;
@@ -291,5 +294,26 @@ impl ProviderAdmin for SqliteGuard {
     async fn prune_executions_bulk(&self, filter: InstanceFilter, options: PruneOptions) -> Result<PruneResult, ProviderError> {
         let admin = self.admin()?;
         self.write(|| admin.prune_executions_bulk(filter.clone(), options.clone())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::engine::store::decorated;
+
+    #[tokio::test]
+    async fn management_calls_wait_for_the_gate() {
+        let inner: ProviderRef = Arc::new(duroxide::providers::sqlite::SqliteProvider::new_in_memory().await.unwrap());
+        let guard = decorated(SqliteGuard::new(inner));
+        let provider: ProviderRef = guard.clone();
+        let admin = provider.as_management_capability().expect("SQLite has management calls");
+        let held = guard.enter().await;
+        let listed = tokio::time::timeout(Duration::from_millis(100), admin.list_instances()).await;
+        assert!(listed.is_err(), "a management call ran while another call held the gate");
+        drop(held);
+        assert_eq!(admin.list_instances().await.unwrap(), Vec::<String>::new());
     }
 }

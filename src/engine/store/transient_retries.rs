@@ -6,7 +6,9 @@
 //! the commit of its turn fails that way. This decorator, innermost around
 //! PostgreSQL, retries such errors with backoff. Whether a call may be
 //! repeated depends on what a lost answer could mean:
-//! - reads, fetches, renewals: always (a repeat is harmless);
+//! - reads and fetches: always (a repeat is harmless), for a while;
+//! - lock renewals: until the database answers, since a failed renewal makes
+//!   duroxide cancel the activity holding the lock;
 //! - acks and abandons: their lock token makes a repeat safe. If an attempt
 //!   whose answer was lost did commit, the token is gone and the repeat says
 //!   so; that then means done: it committed, or the lock expired and whoever
@@ -54,14 +56,14 @@ fn fault(error: &ProviderError) -> Fault {
         // Our own shutdown closed it; waiting would never end.
         Fault::Lasting
     } else if any(&[
-        "terminating connection",            // 57P01 (restart, pg_terminate_backend), 57P02
-        "the database system is",            // 57P03: starting up, shutting down, in recovery
-        "cannot connect now",                // 57P03
-        "could not serialize access",        // 40001
-        "serialization failure",             // 40001 as duroxide-pg words it
-        "deadlock detected",                 // 40P01
-        "pool timed out",                    // no connection was had
-        "connection refused",                // likewise
+        "terminating connection",                 // 57P01 (restart, pg_terminate_backend), 57P02
+        "the database system is",                 // 57P03: starting up, shutting down, in recovery
+        "cannot connect now",                     // 57P03
+        "could not serialize access",             // 40001
+        "serialization failure",                  // 40001 as duroxide-pg words it
+        "deadlock detected",                      // 40P01
+        "pool timed out",                         // no connection was had
+        "connection refused",                     // likewise
         "no such file or directory (os error 2)", // a Unix socket not there yet
     ]) {
         Fault::NothingWritten
@@ -89,7 +91,8 @@ enum Repeat {
     Always,
     /// Settled by its lock token; gives up after [`GIVE_UP_AFTER`].
     ByToken,
-    /// Settled by its lock token, and must not fail while the token may be valid.
+    /// Settled by its lock token (or, with no `settled` value, failed by its
+    /// loss), and must not fail while the token may be valid.
     ByTokenUntilSettled,
     /// Only when nothing was written; gives up after [`GIVE_UP_AFTER`].
     IfNothingWritten,
@@ -195,7 +198,12 @@ impl Decorator for TransientRetries {
         .await
     }
 
-    async fn abandon_orchestration_item(&self, lock_token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
+    async fn abandon_orchestration_item(
+        &self,
+        lock_token: &str,
+        delay: Option<Duration>,
+        ignore_attempt: bool,
+    ) -> Result<(), ProviderError> {
         with_retries("abandon_orchestration_item", Repeat::ByToken, done, || {
             self.inner.abandon_orchestration_item(lock_token, delay, ignore_attempt)
         })
@@ -203,7 +211,7 @@ impl Decorator for TransientRetries {
     }
 
     async fn renew_orchestration_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        with_retries("renew_orchestration_item_lock", Repeat::Always, unsettled, || {
+        with_retries("renew_orchestration_item_lock", Repeat::ByTokenUntilSettled, unsettled, || {
             self.inner.renew_orchestration_item_lock(token, extend_for)
         })
         .await
@@ -253,7 +261,8 @@ impl Decorator for TransientRetries {
     }
 
     async fn renew_work_item_lock(&self, token: &str, extend_for: Duration) -> Result<(), ProviderError> {
-        with_retries("renew_work_item_lock", Repeat::Always, unsettled, || self.inner.renew_work_item_lock(token, extend_for)).await
+        with_retries("renew_work_item_lock", Repeat::ByTokenUntilSettled, unsettled, || self.inner.renew_work_item_lock(token, extend_for))
+            .await
     }
 
     async fn abandon_work_item(&self, token: &str, delay: Option<Duration>, ignore_attempt: bool) -> Result<(), ProviderError> {
