@@ -27,6 +27,14 @@ def rss_mb(pid, field="VmRSS"):
     return 0.0
 
 
+def store_mb(store):
+    """The SQLite file with its WAL, in MB; None for PostgreSQL."""
+    if not store.startswith("sqlite:"):
+        return None
+    path = store[len("sqlite:"):]
+    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)) / 1e6
+
+
 class Worker:
     """The worker process, with its stderr in a file and 'serving' awaited."""
 
@@ -61,6 +69,7 @@ def soak(label, store, schema, rounds, count, folder):
                 sys.exit(f"the round failed:\n{drive.stdout}\n{drive.stderr[-3000:]}")
             result = json.loads(drive.stdout.strip().splitlines()[-1])
             result["rss"] = rss_mb(worker.proc.pid)
+            result["size"] = store_mb(store)
             rows.append(result)
     finally:
         peak = worker.stop()
@@ -79,8 +88,8 @@ def main():
         args.rounds, args.count = 2, 20
     wanted = args.stores.split(",")
     stores = ([("SQLite", None)] if "sqlite" in wanted else []) + ([("PostgreSQL", args.pg)] if args.pg and "postgres" in wanted else [])
-    print(f"| store | round | instances | first done, s | all done, s | instances/s | failed | worker RSS after, MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| store | round | instances | first done, s | all done, s | instances/s | failed | worker RSS after, MB | SQLite file, MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     summaries = []
     for label, url in stores:
         with tempfile.TemporaryDirectory(prefix="duroxide-soak-") as folder:
@@ -89,7 +98,8 @@ def main():
             rows, peak = soak(label, store, schema, args.rounds, args.count, folder)
         for r in rows:
             print(f"| {label} | {r['round']} | {r['count']} | {r['firstDoneMs'] / 1000:.2f} | {r['allDoneMs'] / 1000:.1f} "
-                  f"| {r['count'] / (r['allDoneMs'] / 1000):.0f} | {r['failed']} | {r['rss']:.0f} |")
+                  f"| {r['count'] / (r['allDoneMs'] / 1000):.0f} | {r['failed']} | {r['rss']:.0f} "
+                  f"| {'-' if r['size'] is None else format(r['size'], '.0f')} |")
         summaries.append(f"{label}: worker peak RSS {peak:.0f} MB; RSS after round {args.rounds} minus after round 1: "
                          f"{rows[-1]['rss'] - rows[0]['rss']:+.0f} MB")
     print()

@@ -36,3 +36,21 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
     assert!(stdout.contains("| fetch 4 MB from loopback to disk (streams) | metric | duroxide (JS) |"), "{stdout}");
     assert!(stdout.contains("| 4 MB | MB/s |") && stdout.contains("| 4 MB | peak RSS MB |"), "{stdout}");
 }
+
+#[test]
+fn soak_harness_smoke_run_prints_rounds_and_memory() {
+    let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
+    let out = Command::new("python3")
+        .args(["bench/soak.py", "--smoke", "--stores", "sqlite"])
+        .env("DUROXIDE_BENCH_BIN_DIR", &bin_dir)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("| store | round | instances | first done, s | all done, s |"), "{stdout}");
+    let rounds: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| SQLite | ")).collect();
+    assert_eq!(rounds.len(), 2, "{stdout}");
+    assert!(rounds.iter().all(|r| r.contains("| 20 |") && r.contains("| 0 |")), "20 instances, none failed:\n{stdout}");
+    assert!(stdout.contains("SQLite: worker peak RSS "), "{stdout}");
+}
