@@ -240,7 +240,8 @@ impl Host {
 /// whether something outside the loop (a started runtime) may still settle
 /// a pending top-level await.
 pub async fn evaluate_main(path: &Path, keep_alive: &dyn Fn(&OpState) -> bool) -> Result<(), String> {
-    let esm_by_name = path.extension().is_some_and(|e| e == "mjs");
+    // TypeScript files are ES modules here, except `.cts` (CommonJS TypeScript).
+    let esm_by_name = path.extension().is_some_and(|e| e == "mjs" || e == "ts" || e == "mts");
     let esm = esm_by_name || with(|h| h.run_main_commonjs(&path.display().to_string()))?? == "esm";
     if !esm {
         return Ok(());

@@ -48,3 +48,4 @@ mod runtime_options;
 mod scale_out;
 mod script_env;
 mod store_locations;
+mod typescript;

@@ -6,6 +6,7 @@
 
 mod cjs_exports;
 mod packages;
+pub mod typescript;
 
 use std::path::{Path, PathBuf};
 
@@ -160,11 +161,12 @@ fn commonjs_wrapper(path: &Path, source: &str) -> String {
 
 pub struct UserModuleLoader {
     resolver: Resolver,
+    source_maps: typescript::SourceMaps,
 }
 
 impl UserModuleLoader {
     pub fn new(resolver: Resolver) -> UserModuleLoader {
-        UserModuleLoader { resolver }
+        UserModuleLoader { resolver, source_maps: typescript::SourceMaps::default() }
     }
 }
 
@@ -180,11 +182,16 @@ impl ModuleLoader for UserModuleLoader {
         _is_dyn_import: bool,
         _requested: RequestedModuleType,
     ) -> ModuleLoadResponse {
-        ModuleLoadResponse::Sync(load_file(specifier, referrer))
+        ModuleLoadResponse::Sync(load_file(specifier, referrer, &self.source_maps))
+    }
+
+    /// deno_core asks for the map of a file when a stack trace points into it.
+    fn get_source_map(&self, file_name: &str) -> Option<std::borrow::Cow<'_, [u8]>> {
+        self.source_maps.get(file_name).map(std::borrow::Cow::Owned)
     }
 }
 
-fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>) -> Result<ModuleSource, ModuleLoaderError> {
+fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>, maps: &typescript::SourceMaps) -> Result<ModuleSource, ModuleLoaderError> {
     let path = specifier
         .to_file_path()
         .map_err(|_| JsErrorBox::type_error(format!("Cannot load '{specifier}': only local files can be imported")))?;
@@ -198,7 +205,13 @@ fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>) ->
     // CommonJS inside a package (or .cjs) is run by `require`; the importer gets a wrapper.
     let commonjs = path.extension().is_some_and(|e| e == "cjs")
         || (path.components().any(|c| c.as_os_str() == "node_modules") && !packages::is_es_module(&path));
-    let code = if commonjs { commonjs_wrapper(&path, &code) } else { code };
+    let code = if commonjs {
+        commonjs_wrapper(&path, &code)
+    } else if typescript::is_typescript(&path) {
+        typescript::transpile(specifier, code, maps).map_err(JsErrorBox::generic)?
+    } else {
+        code
+    };
     Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
 }
 
