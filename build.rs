@@ -1,5 +1,5 @@
 //! Passes the target triple to the code, marks whether the ETL example's npm
-//! package is installed (cfg `etl_deps`), and marks the PostgreSQL tests runnable (cfg `pg_tests`) when the tests are
+//! package is installed (cfg `etl_deps`), whether TypeScript's compiler is (cfg `ts_tools`), and marks the PostgreSQL tests runnable (cfg `pg_tests`) when the tests are
 //! built with DUROXIDE_TEST_PG_URL set; without it they are `#[ignore]`d, so a
 //! run shows them as ignored instead of passing them silently.
 
@@ -13,6 +13,12 @@ fn main() {
     println!("cargo::rerun-if-changed=examples/etl/node_modules");
     if std::path::Path::new("examples/etl/node_modules/papaparse/package.json").is_file() {
         println!("cargo::rustc-cfg=etl_deps");
+    }
+    // The tsc checks of `duroxide types` need TypeScript's compiler: `npm ci` in tests/typecheck (.ci/run does).
+    println!("cargo::rustc-check-cfg=cfg(ts_tools)");
+    println!("cargo::rerun-if-changed=tests/typecheck/node_modules");
+    if std::path::Path::new("tests/typecheck/node_modules/typescript/package.json").is_file() {
+        println!("cargo::rustc-cfg=ts_tools");
     }
     if std::env::var_os("DUROXIDE_TEST_PG_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=pg_tests");

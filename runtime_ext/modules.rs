@@ -7,7 +7,7 @@ use deno_core::{op2, v8, OpState};
 use deno_error::JsErrorBox;
 
 use super::{err, type_err};
-use crate::host::modules::{Resolved, Resolver};
+use crate::host::modules::{typescript, Resolved, Resolver};
 
 deno_core::extension!(
     duroxide_modules,
@@ -40,15 +40,23 @@ fn op_read_text_file(#[string] path: String) -> Result<String, JsErrorBox> {
 #[op2]
 fn op_cjs_compile<'s>(scope: &mut v8::HandleScope<'s>, #[string] path: String) -> Result<v8::Local<'s, v8::Function>, JsErrorBox> {
     let code = std::fs::read_to_string(&path).map_err(|e| err(format!("cannot read {path}: {e}")))?;
+    let code = if typescript::is_typescript(Path::new(&path)) {
+        // The map goes where deno_core will look for it before V8 sees the code.
+        let maps = deno_core::JsRuntime::op_state_from(scope).borrow().borrow::<typescript::SourceMaps>().clone();
+        typescript::transpile(Path::new(&path), code, typescript::Kind::CommonJs, &maps).map_err(|e| {
+            let text = e.strip_prefix("SyntaxError: ").unwrap_or(&e).to_string();
+            JsErrorBox::new("SyntaxError", text)
+        })?
+    } else {
+        code
+    };
     let code = code.strip_prefix("#!").map(|rest| format!("//{rest}")).unwrap_or(code);
     let source = v8::String::new(scope, &code).ok_or_else(|| err(format!("{path} is too large")))?;
     let name = v8::String::new(scope, &path).ok_or_else(|| err("path too long"))?;
     let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, 0, None, false, false, false, None);
     let mut source = v8::script_compiler::Source::new(source, Some(&origin));
-    let params: Vec<v8::Local<v8::String>> = ["exports", "require", "module", "__filename", "__dirname"]
-        .iter()
-        .filter_map(|p| v8::String::new(scope, p))
-        .collect();
+    let params: Vec<v8::Local<v8::String>> =
+        ["exports", "require", "module", "__filename", "__dirname"].iter().filter_map(|p| v8::String::new(scope, p)).collect();
     let tc = &mut v8::TryCatch::new(scope);
     let compiled = v8::script_compiler::compile_function(
         tc,

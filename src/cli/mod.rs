@@ -6,6 +6,7 @@ mod completions;
 mod delete;
 mod events;
 mod history;
+mod init;
 mod instance;
 mod list;
 mod metrics;
@@ -18,6 +19,7 @@ mod signals;
 mod start;
 mod status;
 mod tree;
+mod types;
 
 use clap::{Parser, Subcommand};
 
@@ -76,6 +78,10 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
+    /// Print the TypeScript declarations of the `duroxide` module
+    Types(types::TypesArgs),
+    /// Create a TypeScript project to start from
+    Init(init::InitArgs),
 }
 
 /// Parses the command line, runs the verb, returns the exit code.
@@ -100,6 +106,8 @@ pub fn main() -> i32 {
         Command::Prune(a) => prune::run(a, store),
         Command::Metrics(a) => metrics::run(a, store),
         Command::Completions(a) => Ok(completions::run(a)),
+        Command::Types(a) => Ok(types::run(a)),
+        Command::Init(a) => init::run(a),
     };
     result.unwrap_or_else(|failure| {
         eprintln!("error: {}", explain(failure.message(), store));

@@ -26,6 +26,7 @@ use deno_core::{v8, Extension, JsRuntime, ModuleSpecifier, OpState, RuntimeOptio
 
 pub use callbacks::{CallError, Callbacks};
 use js_error::format_core_error;
+use modules::typescript::SourceMaps;
 use modules::{Resolver, UserModuleLoader};
 use watchdog::{BlockReport, Cause, Owner, Watchdog};
 
@@ -83,9 +84,10 @@ const MB: usize = 1024 * 1024;
 /// Creates the isolate on this thread and runs the extensions' bootstrap.
 pub fn boot(options: BootOptions) -> Result<(), String> {
     let resolver = Resolver::new(options.builtins);
+    let source_maps = SourceMaps::default();
     let create_params = options.limits.max_heap_mb.map(|mb| v8::CreateParams::default().heap_limits(0, mb * MB));
     let mut runtime = JsRuntime::try_new(RuntimeOptions {
-        module_loader: Some(Rc::new(UserModuleLoader::new(resolver.clone()))),
+        module_loader: Some(Rc::new(UserModuleLoader::new(resolver.clone(), source_maps.clone()))),
         extensions: options.extensions,
         create_params,
         ..Default::default()
@@ -93,6 +95,7 @@ pub fn boot(options: BootOptions) -> Result<(), String> {
     .map_err(|e| format!("cannot start the JavaScript engine: {}", format_core_error(&e)))?;
     let op_state = runtime.op_state();
     op_state.borrow_mut().put(resolver);
+    op_state.borrow_mut().put(source_maps);
     let callbacks = Callbacks::take_from_global(&mut runtime)?;
     let context = runtime.main_context();
     let watchdog = Watchdog::start(runtime.v8_isolate(), context, options.limits.js_block);
@@ -240,8 +243,8 @@ impl Host {
 /// whether something outside the loop (a started runtime) may still settle
 /// a pending top-level await.
 pub async fn evaluate_main(path: &Path, keep_alive: &dyn Fn(&OpState) -> bool) -> Result<(), String> {
-    // TypeScript files are ES modules here, except `.cts` (CommonJS TypeScript).
-    let esm_by_name = path.extension().is_some_and(|e| e == "mjs" || e == "ts" || e == "mts");
+    let esm_by_name = path.extension().is_some_and(|e| e == "mjs")
+        || (modules::typescript::is_typescript(path) && modules::typescript::kind_of(path) == modules::typescript::Kind::EsModule);
     let esm = esm_by_name || with(|h| h.run_main_commonjs(&path.display().to_string()))?? == "esm";
     if !esm {
         return Ok(());

@@ -43,3 +43,140 @@ fn typescript_5_decorators_and_namespaces_run() {
     let r = run(&["run", &ts("decorated.ts")]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "calling elapsed\n5 ms\n"), "{}", r.stderr);
 }
+
+#[test]
+fn commonjs_typescript_requires_cts_and_ts_files() {
+    let r = run(&["run", &ts("script.ts")]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "42 OK\n"), "{}", r.stderr);
+}
+
+#[test]
+fn an_error_in_a_required_cts_file_points_at_its_line() {
+    let r = run(&["run", &ts("script.ts"), "fail"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let mut lines = r.stderr.lines();
+    assert_eq!(lines.next(), Some("error: Uncaught Error: cts failure"));
+    assert_eq!(lines.next().map(str::trim), Some(format!("at fails ({}:3:9)", ts("lib.cts")).as_str()), "{}", r.stderr);
+}
+
+fn declarations() -> String {
+    let r = run(&["types"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn duroxide_types_declares_every_export_of_the_module() {
+    let types = declarations();
+    assert!(types.contains("declare module \"duroxide\" {"), "{types}");
+    let sdk = std::fs::read_to_string(crate::support::repo().join("js/sdk.js")).unwrap();
+    let exported: Vec<&str> = sdk
+        .split("export {")
+        .skip(1)
+        .flat_map(|list| list.split('}').next().unwrap().split(','))
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    assert!(exported.len() >= 11, "{exported:?}");
+    for name in exported {
+        let declared = ["class", "function", "const"].iter().any(|kind| types.contains(&format!("export {kind} {name}")));
+        assert!(declared, "`{name}` is exported by the module but not declared");
+    }
+}
+
+/// tsc --strict on code written against `duroxide types`: typed code passes,
+/// a misspelt ctx method and a missing argument are errors.
+#[test]
+#[cfg_attr(not(ts_tools), ignore = "needs `npm ci` in tests/typecheck")]
+fn the_declarations_type_check_sdk_code_under_tsc_strict() {
+    let dir = crate::support::TempDir::new("tsc");
+    dir.write("duroxide.d.ts", &declarations());
+    for name in ["good.ts", "bad.ts"] {
+        std::fs::copy(fixture(&format!("ts/typecheck/{name}")), dir.path().join(name)).unwrap();
+    }
+    let tsc = crate::support::repo().join("tests/typecheck/node_modules/.bin/tsc");
+    let check = |file: &str| {
+        let options = ["--strict", "--noEmit", "--target", "ES2022", "--module", "ES2022", "--moduleResolution", "bundler"];
+        let out = std::process::Command::new(&tsc)
+            .args(options)
+            .args(["--lib", "ES2022,DOM", "--isolatedModules", file, "duroxide.d.ts"])
+            .current_dir(dir.path())
+            .output();
+        let out = out.unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert_eq!(check("good.ts"), (Some(0), String::new()));
+    let (code, said) = check("bad.ts");
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("Property 'scheduleActivty' does not exist on type 'OrchestrationContext'. Did you mean 'scheduleActivity'?"), "{said}");
+    assert!(said.contains("bad.ts(5,13): error TS2554: Expected 1 arguments, but got 0."), "{said}");
+}
+
+/// A child process killed when the test ends, passed or not.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn init_creates_a_project_that_serves_at_once_and_is_not_overwritten() {
+    use std::io::{BufRead, BufReader};
+    let dir = crate::support::TempDir::new("init");
+    let project = dir.path().join("shop");
+    let r = run(&["init", project.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with(&format!("created workflows.ts, tsconfig.json, duroxide.d.ts in {}\n", project.display())), "{}", r.stdout);
+    assert!(r.stdout.contains("duroxide run workflows.ts") && r.stdout.contains("duroxide start Checkout"), "{}", r.stdout);
+
+    let again = run(&["init", project.to_str().unwrap()]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.starts_with(&format!("error: {}/workflows.ts, ", project.display())), "{}", again.stderr);
+
+    let store = format!("sqlite:{}", dir.path().join("shop.db").display());
+    let mut worker = Killed(
+        crate::support::command(&["--store", &store, "run", "workflows.ts"])
+            .current_dir(&project)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut banner = String::new();
+    BufReader::new(worker.0.stderr.take().unwrap()).read_line(&mut banner).unwrap();
+    assert!(banner.starts_with("duroxide: serving 1 orchestration(s) and 1 activity"), "{banner}");
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--store", store.as_str()];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    assert_eq!(cli(&["start", "Checkout", "--input", r#"{"id":"o-1","amount":42}"#, "--id", "o-1"]).code, 0);
+    // An event raised before the orchestration waits for it would be dropped.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !cli(&["status", "o-1", "--json"]).stdout.contains("waiting for approval") {
+        assert!(std::time::Instant::now() < deadline, "Checkout never waited for its approval");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(cli(&["raise", "o-1", "Approve"]).code, 0);
+    let outcome = cli(&["wait", "o-1", "--timeout", "30s"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(outcome.stdout.trim(), r#"{"order":"o-1","status":"charged","receipt":"receipt-o-1"}"#);
+}
+
+#[test]
+#[cfg_attr(not(ts_tools), ignore = "needs `npm ci` in tests/typecheck")]
+fn the_project_init_creates_type_checks_under_tsc_strict() {
+    let dir = crate::support::TempDir::new("init-tsc");
+    assert_eq!(run(&["init", dir.path().to_str().unwrap()]).code, 0);
+    let tsc = crate::support::repo().join("tests/typecheck/node_modules/.bin/tsc");
+    let out = std::process::Command::new(tsc).args(["-p", "."]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn imports_without_an_extension_or_with_js_for_a_ts_file_resolve() {
+    let r = run(&["run", &ts("imports.mts")]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "AB\n"), "{}", r.stderr);
+}

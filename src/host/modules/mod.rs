@@ -125,7 +125,8 @@ impl Resolver {
             return Err(refusal);
         }
         if is_path(specifier) || specifier.starts_with("file:") {
-            return resolve_import(specifier, referrer).map_err(|e| e.to_string());
+            let url = resolve_import(specifier, referrer).map_err(|e| e.to_string())?;
+            return Ok(typescript_sibling(&url).unwrap_or(url));
         }
         let from = ModuleSpecifier::parse(referrer).ok().and_then(|u| u.to_file_path().ok());
         let dir = from.as_deref().and_then(Path::parent).unwrap_or(Path::new("/"));
@@ -135,6 +136,24 @@ impl Resolver {
         refuse_native(specifier, &file)?;
         ModuleSpecifier::from_file_path(absolute(&file)).map_err(|_| format!("cannot turn {} into a URL", file.display()))
     }
+}
+
+/// For a relative import of a file that is not there, the file TypeScript
+/// tools would take: `./lib.js` written for `./lib.ts` (tsc's convention), or
+/// `./lib` without an extension (as tsx and ts-node allow).
+fn typescript_sibling(url: &ModuleSpecifier) -> Option<ModuleSpecifier> {
+    let path = url.to_file_path().ok()?;
+    if path.exists() {
+        return None;
+    }
+    let swapped = match path.extension().and_then(|e| e.to_str()) {
+        Some("js") => Some(path.with_extension("ts")),
+        Some("mjs") => Some(path.with_extension("mts")),
+        Some("cjs") => Some(path.with_extension("cts")),
+        _ => None,
+    };
+    let file = swapped.filter(|p| p.is_file()).or_else(|| packages::file_or_directory(&path))?;
+    ModuleSpecifier::from_file_path(absolute(&file)).ok()
 }
 
 /// A native addon cannot run here; say so instead of failing to parse it.
@@ -165,8 +184,9 @@ pub struct UserModuleLoader {
 }
 
 impl UserModuleLoader {
-    pub fn new(resolver: Resolver) -> UserModuleLoader {
-        UserModuleLoader { resolver, source_maps: typescript::SourceMaps::default() }
+    /// `source_maps` is shared with `require` (in OpState), which transpiles CommonJS TypeScript.
+    pub fn new(resolver: Resolver, source_maps: typescript::SourceMaps) -> UserModuleLoader {
+        UserModuleLoader { resolver, source_maps }
     }
 }
 
@@ -203,12 +223,14 @@ fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>, ma
         return Ok(ModuleSource::new(ModuleType::Json, ModuleSourceCode::String(code.into()), specifier, None));
     }
     // CommonJS inside a package (or .cjs) is run by `require`; the importer gets a wrapper.
+    let typescript = typescript::is_typescript(&path);
     let commonjs = path.extension().is_some_and(|e| e == "cjs")
+        || (typescript && typescript::kind_of(&path) == typescript::Kind::CommonJs)
         || (path.components().any(|c| c.as_os_str() == "node_modules") && !packages::is_es_module(&path));
     let code = if commonjs {
         commonjs_wrapper(&path, &code)
-    } else if typescript::is_typescript(&path) {
-        typescript::transpile(specifier, code, maps).map_err(JsErrorBox::generic)?
+    } else if typescript {
+        typescript::transpile(&path, code, typescript::Kind::EsModule, maps).map_err(JsErrorBox::generic)?
     } else {
         code
     };

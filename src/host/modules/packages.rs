@@ -76,6 +76,9 @@ pub fn file_or_directory(path: &Path) -> Option<PathBuf> {
         PathBuf::from(format!("{shown}.cjs")),
         PathBuf::from(format!("{shown}.mjs")),
         PathBuf::from(format!("{shown}.json")),
+        PathBuf::from(format!("{shown}.ts")),
+        PathBuf::from(format!("{shown}.cts")),
+        PathBuf::from(format!("{shown}.mts")),
     ];
     if let Some(file) = files.iter().find(|p| p.is_file()) {
         return Some(file.clone());
@@ -132,8 +135,9 @@ fn target(value: &Value, matched: &str, conditions: &[&str]) -> Option<String> {
 /// nearest package.json that says `"type": "module"`.
 pub fn is_es_module(file: &Path) -> bool {
     match file.extension().and_then(|e| e.to_str()) {
-        Some("mjs") => true,
-        Some("cjs") => false,
+        Some("mjs" | "mts") => true,
+        Some("cjs" | "cts") => false,
+        Some("ts") => super::typescript::kind_of(file) == super::typescript::Kind::EsModule,
         Some("js") => file
             .ancestors()
             .skip(1)

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use deno_ast::diagnostics::Diagnostic;
+use deno_ast::ModuleKind;
 use deno_ast::{
     DecoratorsTranspileOption, EmitOptions, ImportsNotUsedAsValues, MediaType, ModuleSpecifier, ParseParams, SourceMapOption,
     TranspileModuleOptions, TranspileOptions,
@@ -33,10 +34,42 @@ impl SourceMaps {
     }
 }
 
-/// The JavaScript of the TypeScript file `specifier`, its source map kept in `maps`.
-/// A syntax error is one line: `SyntaxError: message at /path/file.ts:line:column`.
-pub fn transpile(specifier: &ModuleSpecifier, text: String, maps: &SourceMaps) -> Result<String, String> {
-    let parsed = deno_ast::parse_program(ParseParams {
+/// How a transpiled file is run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// An ES module, named by its `file://` URL.
+    EsModule,
+    /// CommonJS (`.cts`, or a `.ts` file without import/export), compiled by
+    /// `require` under its plain path.
+    CommonJs,
+}
+
+/// Whether the TypeScript file at `path` is an ES module: `.mts` always,
+/// `.cts` never, `.ts` when it has `import` or `export` (as Node detects it).
+pub fn kind_of(path: &Path) -> Kind {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("mts") => Kind::EsModule,
+        Some("cts") => Kind::CommonJs,
+        _ => {
+            let script = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| parse(&file_url(path), text).ok())
+                .is_some_and(|p| p.compute_is_script());
+            if script {
+                Kind::CommonJs
+            } else {
+                Kind::EsModule
+            }
+        }
+    }
+}
+
+fn file_url(path: &Path) -> ModuleSpecifier {
+    ModuleSpecifier::from_file_path(path).unwrap_or_else(|_| ModuleSpecifier::parse("file:///unknown.ts").expect("a valid URL"))
+}
+
+fn parse(specifier: &ModuleSpecifier, text: String) -> Result<deno_ast::ParsedSource, deno_ast::ParseDiagnostic> {
+    deno_ast::parse_program(ParseParams {
         specifier: specifier.clone(),
         text: text.into(),
         media_type: MediaType::from_specifier(specifier),
@@ -44,10 +77,16 @@ pub fn transpile(specifier: &ModuleSpecifier, text: String, maps: &SourceMaps) -
         scope_analysis: false,
         maybe_syntax: None,
     })
-    .map_err(|diagnostic| {
+}
+
+/// The JavaScript of the TypeScript file at `path`, run as `kind`; its source
+/// map is kept in `maps` under the name V8 will give the code. A syntax error
+/// is one line: `SyntaxError: message at /path/file.ts:line:column`.
+pub fn transpile(path: &Path, text: String, kind: Kind, maps: &SourceMaps) -> Result<String, String> {
+    let specifier = file_url(path);
+    let parsed = parse(&specifier, text).map_err(|diagnostic| {
         let at = diagnostic.display_position();
-        let path = specifier.to_file_path().map(|p| p.display().to_string()).unwrap_or_else(|_| specifier.to_string());
-        format!("SyntaxError: {} at {path}:{}:{}", diagnostic.message(), at.line_number, at.column_number)
+        format!("SyntaxError: {} at {}:{}:{}", diagnostic.message(), path.display(), at.line_number, at.column_number)
     })?;
     let options = TranspileOptions {
         // TypeScript 5's decorators (the TC39 proposal), not `experimentalDecorators`.
@@ -56,13 +95,21 @@ pub fn transpile(specifier: &ModuleSpecifier, text: String, maps: &SourceMaps) -
         jsx: None,
         ..Default::default()
     };
+    let module_kind = match kind {
+        Kind::EsModule => ModuleKind::Esm,
+        Kind::CommonJs => ModuleKind::Cjs,
+    };
     let emit = EmitOptions { source_map: SourceMapOption::Separate, inline_sources: false, ..Default::default() };
     let emitted = parsed
-        .transpile(&options, &TranspileModuleOptions::default(), &emit)
-        .map_err(|e| format!("cannot compile {}: {e}", specifier.to_file_path().map(|p| p.display().to_string()).unwrap_or_default()))?
+        .transpile(&options, &TranspileModuleOptions { module_kind: Some(module_kind) }, &emit)
+        .map_err(|e| format!("cannot compile {}: {e}", path.display()))?
         .into_source();
     if let Some(map) = emitted.source_map {
-        maps.put(specifier.to_string(), map.into_bytes());
+        let name = match kind {
+            Kind::EsModule => specifier.to_string(),
+            Kind::CommonJs => path.display().to_string(),
+        };
+        maps.put(name, map.into_bytes());
     }
     Ok(emitted.text)
 }
@@ -71,15 +118,20 @@ pub fn transpile(specifier: &ModuleSpecifier, text: String, maps: &SourceMaps) -
 mod tests {
     use super::*;
 
-    fn url(name: &str) -> ModuleSpecifier {
-        ModuleSpecifier::parse(&format!("file:///work/{name}")).unwrap()
+    fn path(name: &str) -> std::path::PathBuf {
+        std::path::PathBuf::from(format!("/work/{name}"))
     }
 
     #[test]
     fn types_are_stripped_and_the_map_is_kept() {
         let maps = SourceMaps::default();
-        let code =
-            transpile(&url("a.ts"), "const n: number = 1;\nexport function f(x: string): string { return x; }\n".into(), &maps).unwrap();
+        let code = transpile(
+            &path("a.ts"),
+            "const n: number = 1;\nexport function f(x: string): string { return x; }\n".into(),
+            Kind::EsModule,
+            &maps,
+        )
+        .unwrap();
         assert!(code.contains("const n = 1;") && code.contains("export function f(x) {"), "{code}");
         assert!(!code.contains("sourceMappingURL"), "the map is kept apart: {code}");
         assert!(maps.get("file:///work/a.ts").is_some_and(|m| String::from_utf8_lossy(&m).contains("\"mappings\"")));
@@ -88,15 +140,20 @@ mod tests {
     #[test]
     fn enums_and_parameter_properties_become_javascript() {
         let maps = SourceMaps::default();
-        let code =
-            transpile(&url("b.ts"), "enum Color { Red, Green }\nclass P { constructor(private x: number) {} }\n".into(), &maps).unwrap();
+        let code = transpile(
+            &path("b.ts"),
+            "enum Color { Red, Green }\nclass P { constructor(private x: number) {} }\n".into(),
+            Kind::EsModule,
+            &maps,
+        )
+        .unwrap();
         assert!(code.contains("Color[Color[\"Red\"] = 0] = \"Red\""), "{code}");
         assert!(code.contains("this.x = x"), "{code}");
     }
 
     #[test]
     fn a_syntax_error_is_one_line_with_the_place() {
-        let err = transpile(&url("c.ts"), "const x: number = ;\n".into(), &SourceMaps::default()).unwrap_err();
+        let err = transpile(&path("c.ts"), "const x: number = ;\n".into(), Kind::EsModule, &SourceMaps::default()).unwrap_err();
         assert_eq!(err, "SyntaxError: Expression expected at /work/c.ts:1:19");
     }
 }
