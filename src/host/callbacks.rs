@@ -4,7 +4,7 @@
 
 use deno_core::{v8, JsRuntime};
 
-use super::js_error::{describe_exception, display_paths};
+use super::js_error::{describe_exception, first_user_frame};
 use super::watchdog::{BlockReport, Owner};
 use super::{tell_stop_listener, wake_loop, Host};
 
@@ -191,7 +191,8 @@ impl Host {
 
     /// Resumes the generator with a task's outcome; returns the step's JSON.
     pub fn step_generator(&mut self, holder: &v8::Global<v8::Object>, is_error: bool, payload: &str) -> Result<String, CallError> {
-        let step = self.call(Owner::Orchestration, |c| &c.step_generator, &[Arg::Object(holder), Arg::Bool(is_error), Arg::Str(payload)])?;
+        let step =
+            self.call(Owner::Orchestration, |c| &c.step_generator, &[Arg::Object(holder), Arg::Bool(is_error), Arg::Str(payload)])?;
         Ok(text(step))
     }
 
@@ -205,12 +206,7 @@ impl Host {
         let key = v8::String::new(scope, "site")?;
         let site = holder.get(scope, key.into()).filter(|v| v.is_object())?;
         let trace = v8::Exception::get_stack_trace(scope, site)?;
-        (0..trace.get_frame_count()).find_map(|i| {
-            let frame = trace.get_frame(scope, i)?;
-            let name = frame.get_script_name(scope)?.to_rust_string_lossy(scope);
-            let user = !name.is_empty() && !name.starts_with("ext:");
-            user.then(|| display_paths(&format!("{name}:{}:{}", frame.get_line_number(), frame.get_column())))
-        })
+        first_user_frame(scope, trace)
     }
 
     /// Starts an activity function; it reports its end through an op, under

@@ -25,31 +25,39 @@ pub fn format_core_error(error: &CoreError) -> String {
 
 pub fn format_js_error(error: &JsError) -> String {
     let mut out = display_paths(&error.exception_message);
-    let stack_frames: Vec<&str> = error
-        .stack
-        .as_deref()
-        .map(|s| s.lines().skip_while(|l| !l.trim_start().starts_with("at ")).collect())
-        .unwrap_or_default();
-    let user_frames: Vec<String> = stack_frames
-        .iter()
-        .filter(|l| !l.contains("ext:"))
-        .map(|l| format!("    {}", display_paths(l.trim())))
-        .collect();
+    let stack_frames: Vec<&str> =
+        error.stack.as_deref().map(|s| s.lines().skip_while(|l| !l.trim_start().starts_with("at ")).collect()).unwrap_or_default();
+    let user_frames: Vec<String> =
+        stack_frames.iter().filter(|l| !l.contains("ext:")).map(|l| format!("    {}", display_paths(l.trim()))).collect();
     if !user_frames.is_empty() {
         for frame in user_frames {
             out.push('\n');
             out.push_str(&frame);
         }
-    } else if let Some(location) = error
-        .frames
-        .iter()
-        .find(|f| f.file_name.as_deref().is_some_and(|n| !n.starts_with("ext:")))
-        .and_then(|f| f.maybe_format_location())
+    } else if let Some(location) =
+        error.frames.iter().find(|f| f.file_name.as_deref().is_some_and(|n| !n.starts_with("ext:"))).and_then(|f| f.maybe_format_location())
     {
         // A syntax error has no stack, only the place where parsing stopped.
         out.push_str(&format!(" at {}", display_paths(&location)));
     }
     out
+}
+
+/// `path:line:column` of the first frame of user code in `trace` (not the
+/// binary's own `ext:` JavaScript), at the TypeScript line where the file was
+/// transpiled (the isolate's `SourceMaps` slot).
+pub fn first_user_frame(scope: &mut v8::HandleScope, trace: v8::Local<v8::StackTrace>) -> Option<String> {
+    let maps = scope.get_slot::<super::modules::typescript::SourceMaps>().cloned();
+    (0..trace.get_frame_count()).find_map(|i| {
+        let frame = trace.get_frame(scope, i)?;
+        let name = frame.get_script_name(scope)?.to_rust_string_lossy(scope);
+        if name.is_empty() || name.starts_with("ext:") {
+            return None;
+        }
+        let (line, column) = (frame.get_line_number() as u32, frame.get_column() as u32);
+        let (line, column) = maps.as_ref().map_or((line, column), |maps| maps.original(&name, line, column));
+        Some(display_paths(&format!("{name}:{line}:{column}")))
+    })
 }
 
 /// `file:///a/b.js:3:4` reads better as `/a/b.js:3:4`.

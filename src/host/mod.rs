@@ -93,6 +93,8 @@ pub fn boot(options: BootOptions) -> Result<(), String> {
         ..Default::default()
     })
     .map_err(|e| format!("cannot start the JavaScript engine: {}", format_core_error(&e)))?;
+    // Also in an isolate slot: the watchdog reads frames inside an interrupt, where OpState may be borrowed.
+    runtime.v8_isolate().set_slot(source_maps.clone());
     let op_state = runtime.op_state();
     op_state.borrow_mut().put(resolver);
     op_state.borrow_mut().put(source_maps);

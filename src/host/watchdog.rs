@@ -65,7 +65,11 @@ pub fn human(d: Duration) -> String {
         format!("{} ms", d.as_millis())
     } else if secs < 60 {
         let s = d.as_secs_f64();
-        if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") }
+        if s.fract() == 0.0 {
+            format!("{s:.0} s")
+        } else {
+            format!("{s:.1} s")
+        }
     } else if secs < 3600 {
         match secs % 60 {
             0 => format!("{} min", secs / 60),
@@ -128,12 +132,8 @@ impl Watchdog {
     /// Watches the isolate whose JavaScript runs in `context`.
     pub fn start(isolate: &mut v8::Isolate, context: v8::Global<v8::Context>, limit: Duration) -> Watchdog {
         isolate.set_slot(WatchedContext(context));
-        let shared = Arc::new(Shared {
-            limit,
-            handle: isolate.thread_safe_handle(),
-            state: Mutex::new(State::default()),
-            changed: Condvar::new(),
-        });
+        let shared =
+            Arc::new(Shared { limit, handle: isolate.thread_safe_handle(), state: Mutex::new(State::default()), changed: Condvar::new() });
         let watched = shared.clone();
         std::thread::Builder::new()
             .name("duroxide-watchdog".into())
@@ -296,14 +296,7 @@ fn locate(isolate: &mut v8::Isolate) -> (Option<String>, Option<u32>) {
     let scope = &mut v8::HandleScope::new(scope);
     let context = v8::Local::new(scope, context);
     let scope = &mut v8::ContextScope::new(scope, context);
-    let site = v8::StackTrace::current_stack_trace(scope, 32).and_then(|trace| {
-        (0..trace.get_frame_count()).find_map(|i| {
-            let frame = trace.get_frame(scope, i)?;
-            let name = frame.get_script_name(scope)?.to_rust_string_lossy(scope);
-            let user = !name.is_empty() && !name.starts_with("ext:");
-            user.then(|| super::js_error::display_paths(&format!("{name}:{}:{}", frame.get_line_number(), frame.get_column())))
-        })
-    });
+    let site = v8::StackTrace::current_stack_trace(scope, 32).and_then(|trace| super::js_error::first_user_frame(scope, trace));
     let data = scope.get_continuation_preserved_embedder_data();
     let activity = v8::Local::<v8::Object>::try_from(data).ok().and_then(|object| {
         let key = v8::String::new(scope, ACTIVITY_TAG)?;
@@ -319,11 +312,8 @@ mod tests {
 
     #[test]
     fn reports_read_as_sentences() {
-        let report = BlockReport {
-            site: Some("flow.js:12:5".into()),
-            owner: Owner::Orchestration,
-            cause: Cause::Blocked(Duration::from_secs(10)),
-        };
+        let report =
+            BlockReport { site: Some("flow.js:12:5".into()), owner: Owner::Orchestration, cause: Cause::Blocked(Duration::from_secs(10)) };
         assert_eq!(report.describe(), "ran 10 s without yielding (an infinite loop?) at flow.js:12:5");
         let report = BlockReport { site: None, owner: Owner::Activity(3), cause: Cause::Heap(64) };
         assert_eq!(report.describe(), "exceeded the JavaScript heap limit (64 MB)");

@@ -180,3 +180,13 @@ fn imports_without_an_extension_or_with_js_for_a_ts_file_resolve() {
     let r = run(&["run", &ts("imports.mts")]);
     assert_eq!((r.code, r.stdout.as_str()), (0, "AB\n"), "{}", r.stderr);
 }
+
+#[test]
+fn the_watchdog_names_the_typescript_line() {
+    let dir = crate::support::TempDir::new("ts-spin");
+    let store = format!("sqlite:{}", dir.path().join("spin.db").display());
+    let r = run(&["--store", &store, "run", "--js-block-limit", "1s", &ts("spin.ts"), "--start", "Spin", "--id", "s-1"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let said = format!("orchestration 'Spin' ran 1 s without yielding (an infinite loop?) at {}:12:", ts("spin.ts"));
+    assert!(r.stderr.contains(&said), "{}", r.stderr);
+}

@@ -20,17 +20,43 @@ pub fn is_typescript(path: &Path) -> bool {
 }
 
 /// Source maps of the files transpiled in this isolate, by the name V8 gives
-/// their code (the module URL).
+/// their code (the module URL, or the path for CommonJS).
 #[derive(Clone, Default)]
-pub struct SourceMaps(Rc<RefCell<HashMap<String, Vec<u8>>>>);
+pub struct SourceMaps(Rc<RefCell<Maps>>);
+
+#[derive(Default)]
+struct Maps {
+    raw: HashMap<String, Vec<u8>>,
+    /// Parsed on first use by [`SourceMaps::original`].
+    parsed: HashMap<String, deno_core::sourcemap::SourceMap>,
+}
 
 impl SourceMaps {
     pub fn get(&self, name: &str) -> Option<Vec<u8>> {
-        self.0.borrow().get(name).cloned()
+        self.0.try_borrow().ok()?.raw.get(name).cloned()
     }
 
     fn put(&self, name: String, map: Vec<u8>) {
-        self.0.borrow_mut().insert(name, map);
+        let mut maps = self.0.borrow_mut();
+        maps.parsed.remove(&name);
+        maps.raw.insert(name, map);
+    }
+
+    /// The TypeScript line and column (1-based) of a place V8 reports in the
+    /// transpiled code of `name`; the place itself for code that was not
+    /// transpiled. deno_core maps the stack traces it formats; this is for the
+    /// frames read straight from V8 (yield sites, the watchdog).
+    pub fn original(&self, name: &str, line: u32, column: u32) -> (u32, u32) {
+        let Ok(mut maps) = self.0.try_borrow_mut() else { return (line, column) };
+        let maps = &mut *maps;
+        if !maps.parsed.contains_key(name) {
+            let Some(parsed) = maps.raw.get(name).and_then(|raw| deno_core::sourcemap::SourceMap::from_slice(raw).ok()) else {
+                return (line, column);
+            };
+            maps.parsed.insert(name.to_string(), parsed);
+        }
+        let token = maps.parsed.get(name).and_then(|map| map.lookup_token(line.saturating_sub(1), column.saturating_sub(1)));
+        token.map_or((line, column), |t| (t.get_src_line() + 1, t.get_src_col() + 1))
     }
 }
 
