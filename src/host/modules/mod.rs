@@ -222,18 +222,17 @@ fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>, ma
     if path.extension().is_some_and(|e| e == "json") {
         return Ok(ModuleSource::new(ModuleType::Json, ModuleSourceCode::String(code.into()), specifier, None));
     }
+    if typescript::is_typescript(&path) {
+        let code = match typescript::transpile_if_module(&path, code.clone(), maps).map_err(JsErrorBox::generic)? {
+            Some(module) => module,
+            None => commonjs_wrapper(&path, &code),
+        };
+        return Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None));
+    }
     // CommonJS inside a package (or .cjs) is run by `require`; the importer gets a wrapper.
-    let typescript = typescript::is_typescript(&path);
     let commonjs = path.extension().is_some_and(|e| e == "cjs")
-        || (typescript && typescript::kind_of(&path) == typescript::Kind::CommonJs)
         || (path.components().any(|c| c.as_os_str() == "node_modules") && !packages::is_es_module(&path));
-    let code = if commonjs {
-        commonjs_wrapper(&path, &code)
-    } else if typescript {
-        typescript::transpile(&path, code, typescript::Kind::EsModule, maps).map_err(JsErrorBox::generic)?
-    } else {
-        code
-    };
+    let code = if commonjs { commonjs_wrapper(&path, &code) } else { code };
     Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None))
 }
 

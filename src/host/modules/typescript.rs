@@ -73,20 +73,25 @@ pub enum Kind {
 /// Whether the TypeScript file at `path` is an ES module: `.mts` always,
 /// `.cts` never, `.ts` when it has `import` or `export` (as Node detects it).
 pub fn kind_of(path: &Path) -> Kind {
+    by_extension(path).unwrap_or_else(|| {
+        let parsed = std::fs::read_to_string(path).ok().and_then(|text| parse(&file_url(path), text).ok());
+        parsed.map_or(Kind::EsModule, |parsed| by_syntax(&parsed))
+    })
+}
+
+fn by_extension(path: &Path) -> Option<Kind> {
     match path.extension().and_then(|e| e.to_str()) {
-        Some("mts") => Kind::EsModule,
-        Some("cts") => Kind::CommonJs,
-        _ => {
-            let script = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| parse(&file_url(path), text).ok())
-                .is_some_and(|p| p.compute_is_script());
-            if script {
-                Kind::CommonJs
-            } else {
-                Kind::EsModule
-            }
-        }
+        Some("mts") => Some(Kind::EsModule),
+        Some("cts") => Some(Kind::CommonJs),
+        _ => None,
+    }
+}
+
+fn by_syntax(parsed: &deno_ast::ParsedSource) -> Kind {
+    if parsed.compute_is_script() {
+        Kind::CommonJs
+    } else {
+        Kind::EsModule
     }
 }
 
@@ -109,11 +114,29 @@ fn parse(specifier: &ModuleSpecifier, text: String) -> Result<deno_ast::ParsedSo
 /// map is kept in `maps` under the name V8 will give the code. A syntax error
 /// is one line: `SyntaxError: message at /path/file.ts:line:column`.
 pub fn transpile(path: &Path, text: String, kind: Kind, maps: &SourceMaps) -> Result<String, String> {
-    let specifier = file_url(path);
-    let parsed = parse(&specifier, text).map_err(|diagnostic| {
+    emit(path, parse_file(path, text)?, kind, maps)
+}
+
+/// For an `import`: the JavaScript of the file when it is an ES module, or
+/// None when it is CommonJS (the importer then gets a wrapper around
+/// `require`). One parse decides both.
+pub fn transpile_if_module(path: &Path, text: String, maps: &SourceMaps) -> Result<Option<String>, String> {
+    let parsed = parse_file(path, text)?;
+    match by_extension(path).unwrap_or_else(|| by_syntax(&parsed)) {
+        Kind::CommonJs => Ok(None),
+        Kind::EsModule => emit(path, parsed, Kind::EsModule, maps).map(Some),
+    }
+}
+
+fn parse_file(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
+    parse(&file_url(path), text).map_err(|diagnostic| {
         let at = diagnostic.display_position();
         format!("SyntaxError: {} at {}:{}:{}", diagnostic.message(), path.display(), at.line_number, at.column_number)
-    })?;
+    })
+}
+
+fn emit(path: &Path, parsed: deno_ast::ParsedSource, kind: Kind, maps: &SourceMaps) -> Result<String, String> {
+    let specifier = parsed.specifier().clone();
     let options = TranspileOptions {
         // TypeScript 5's decorators (the TC39 proposal), not `experimentalDecorators`.
         decorators: DecoratorsTranspileOption::Ecma,
