@@ -20,7 +20,30 @@ fn main() {
     if std::path::Path::new("tests/typecheck/node_modules/typescript/package.json").is_file() {
         println!("cargo::rustc-cfg=ts_tools");
     }
+    locked_versions();
     if std::env::var_os("DUROXIDE_TEST_PG_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=pg_tests");
     }
+}
+
+/// `duroxide --version` names the engine parts it was built with; Cargo.lock is the one place
+/// that knows their exact versions.
+fn locked_versions() {
+    println!("cargo::rerun-if-changed=Cargo.lock");
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    for (krate, var) in [("duroxide", "DUROXIDE_CORE_VERSION"), ("deno_core", "DENO_CORE_VERSION")] {
+        let version = locked_version(&lock, krate).unwrap_or_else(|| "unknown".to_string());
+        println!("cargo::rustc-env={var}={version}");
+    }
+}
+
+fn locked_version(lock: &str, krate: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{krate}\"") {
+            let version = lines.next()?.strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
+        }
+    }
+    None
 }

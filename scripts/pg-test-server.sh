@@ -9,6 +9,7 @@
 #   scripts/pg-test-server.sh restart restarts it as an operator would (pg_ctl restart -m fast):
 #                                     every connection is terminated with SQLSTATE 57P01
 # Port and directory: DUROXIDE_PG_PORT (55432), DUROXIDE_PG_DIR (/tmp/duroxide-pg-test).
+# DUROXIDE_PG_TLS=1 at start: TLS on, with a self-signed certificate for localhost at $dir/data/server.crt.
 set -euo pipefail
 
 port="${DUROXIDE_PG_PORT:-55432}"
@@ -42,10 +43,19 @@ start() {
   as_postgres "$bin/initdb" -D "$dir/data" -U "$user" --pwfile="$pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   rm -f "$pwfile"
+  [ "${DUROXIDE_PG_TLS:-}" = 1 ] && enable_tls
   run_server
 
   as_postgres env PGPASSWORD="$password" "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$user" "$database"
   echo "export DUROXIDE_TEST_PG_URL=postgres://$user:$password@127.0.0.1:$port/$database"
+}
+
+enable_tls() {
+  openssl req -new -x509 -days 2 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/data/server.key" -out "$dir/data/server.crt" 2>/dev/null
+  chmod 600 "$dir/data/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/data/server.key" "$dir/data/server.crt"
+  printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" >> "$dir/data/postgresql.conf"
 }
 
 run_server() {

@@ -20,6 +20,7 @@ mod start;
 mod status;
 mod tree;
 mod types;
+mod version;
 
 use clap::{Parser, Subcommand};
 
@@ -28,7 +29,7 @@ use crate::failure::Failure;
 #[derive(Parser)]
 #[command(
     name = "duroxide",
-    version,
+    version = version::text(),
     about = "Durable JavaScript workflows in one binary",
     propagate_version = true,
     after_help = "\

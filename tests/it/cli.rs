@@ -582,7 +582,7 @@ fn every_verb_has_help_with_an_example() {
 #[test]
 fn version_and_completions() {
     let v = run(&["--version"]);
-    assert_eq!(v.stdout, format!("duroxide {}\n", env!("CARGO_PKG_VERSION")));
+    assert!(v.stdout.starts_with(&format!("duroxide {} (duroxide ", env!("CARGO_PKG_VERSION"))), "{}", v.stdout);
     for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef duroxide"), ("fish", "complete -c duroxide")] {
         let r = run(&["completions", shell]);
         assert_eq!(r.code, 0);

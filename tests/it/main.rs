@@ -47,5 +47,6 @@ mod runaway;
 mod runtime_options;
 mod scale_out;
 mod script_env;
+mod shipping;
 mod store_locations;
 mod typescript;

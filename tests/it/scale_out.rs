@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{command, fixture, repo, run_in, scenario_of, Store, TempDir};
+use crate::support::{command, fixture, run_in, scenario_of, OwnServer, Store, TempDir};
 
 /// Child processes killed when the test ends, however it ends.
 struct Workers(Vec<Child>);
@@ -117,41 +117,6 @@ fn workers_started_together_on_a_new_sqlite_file_all_start() {
             let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
             panic!("a worker did not start: {why}");
         }
-    }
-}
-
-/// A second PostgreSQL server of the test's own, stopped when the test ends.
-struct OwnServer {
-    env: Vec<(&'static str, String)>,
-}
-
-impl OwnServer {
-    fn command(&self, verb: &str) -> Command {
-        let mut cmd = Command::new(repo().join("scripts/pg-test-server.sh"));
-        cmd.arg(verb).envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
-        cmd
-    }
-}
-
-impl Drop for OwnServer {
-    fn drop(&mut self) {
-        let _ = self.command("stop").output();
-    }
-}
-
-impl OwnServer {
-    /// Starts a server of its own on `port`; returns it with a store on it.
-    fn start(port: u16, schema: &str) -> (OwnServer, Store) {
-        let server = OwnServer {
-            env: vec![
-                ("DUROXIDE_PG_PORT", port.to_string()),
-                ("DUROXIDE_PG_DIR", format!("/tmp/duroxide-pg-{port}-{}", std::process::id())),
-            ],
-        };
-        let started = server.command("start").output().unwrap();
-        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
-        let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
-        (server, Store::Postgres { url, schema: schema.into() })
     }
 }
 

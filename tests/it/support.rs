@@ -23,11 +23,7 @@ pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "duroxide-it-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
+        let dir = std::env::temp_dir().join(format!("duroxide-it-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -132,6 +128,46 @@ impl Store {
         if let Store::Postgres { url, schema } = self {
             cmd.env("DUROXIDE_TEST_STORE", url).env("DUROXIDE_TEST_SCHEMA", schema);
         }
+    }
+}
+
+/// A PostgreSQL server of the test's own (scripts/pg-test-server.sh), stopped when the test ends.
+pub struct OwnServer {
+    env: Vec<(&'static str, String)>,
+}
+
+impl OwnServer {
+    /// Starts a server of its own on `port`; returns it with a store on it.
+    pub fn start(port: u16, schema: &str) -> (OwnServer, Store) {
+        Self::start_with(port, schema, &[])
+    }
+
+    /// Like `start`, with more settings for the script (e.g. `DUROXIDE_PG_TLS=1`).
+    pub fn start_with(port: u16, schema: &str, settings: &[(&'static str, &str)]) -> (OwnServer, Store) {
+        let mut env = vec![("DUROXIDE_PG_PORT", port.to_string()), ("DUROXIDE_PG_DIR", OwnServer::dir_of(port))];
+        env.extend(settings.iter().map(|(k, v)| (*k, v.to_string())));
+        let server = OwnServer { env };
+        let started = server.command("start").output().unwrap();
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+        let url = String::from_utf8_lossy(&started.stdout).trim().trim_start_matches("export DUROXIDE_TEST_PG_URL=").to_string();
+        (server, Store::Postgres { url, schema: schema.into() })
+    }
+
+    /// The server's directory (its data in `data/`).
+    pub fn dir_of(port: u16) -> String {
+        format!("/tmp/duroxide-pg-{port}-{}", std::process::id())
+    }
+
+    pub fn command(&self, verb: &str) -> Command {
+        let mut cmd = Command::new(repo().join("scripts/pg-test-server.sh"));
+        cmd.arg(verb).envs(self.env.iter().map(|(k, v)| (*k, v.as_str())));
+        cmd
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.command("stop").output();
     }
 }
 
