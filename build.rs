@@ -31,7 +31,7 @@ fn main() {
 fn locked_versions() {
     println!("cargo::rerun-if-changed=Cargo.lock");
     let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
-    for (krate, var) in [("duroxide", "DUROXIDE_CORE_VERSION"), ("deno_core", "DENO_CORE_VERSION")] {
+    for (krate, var) in [("duroxide", "DUROXIDE_CORE_VERSION"), ("deno_core", "DENO_CORE_VERSION"), ("deno_ast", "DENO_AST_VERSION")] {
         let version = locked_version(&lock, krate).unwrap_or_else(|| "unknown".to_string());
         println!("cargo::rustc-env={var}={version}");
     }

@@ -43,9 +43,9 @@ fn op_cjs_compile<'s>(scope: &mut v8::HandleScope<'s>, #[string] path: String) -
     let code = if typescript::is_typescript(Path::new(&path)) {
         // The map goes where deno_core will look for it before V8 sees the code.
         let maps = deno_core::JsRuntime::op_state_from(scope).borrow().borrow::<typescript::SourceMaps>().clone();
-        typescript::transpile(Path::new(&path), code, typescript::Kind::CommonJs, &maps).map_err(|e| {
-            let text = e.strip_prefix("SyntaxError: ").unwrap_or(&e).to_string();
-            JsErrorBox::new("SyntaxError", text)
+        typescript::transpile_commonjs(Path::new(&path), code, &maps).map_err(|e| match e.strip_prefix("SyntaxError: ") {
+            Some(text) => JsErrorBox::new("SyntaxError", text.to_string()),
+            None => JsErrorBox::generic(e),
         })?
     } else {
         code

@@ -195,6 +195,7 @@ impl RuntimeFlags {
 
 pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let mut bridge = crate::settings::from_env().map_err(Failure::Usage)?;
+    crate::host::modules::transpile_cache::configure(crate::settings::typescript_cache_from_env());
     bridge.activity_limits = args.limits.activity_limits();
     let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
     let job = job_of(&args)?;

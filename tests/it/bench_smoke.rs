@@ -54,3 +54,17 @@ fn soak_harness_smoke_run_prints_rounds_and_memory() {
     assert!(rounds.iter().all(|r| r.contains("| 20 |") && r.contains("| 0 |")), "20 instances, none failed:\n{stdout}");
     assert!(stdout.contains("SQLite: worker peak RSS "), "{stdout}");
 }
+
+#[test]
+fn typescript_cold_start_benchmark_smoke_run_prints_its_table() {
+    let out = Command::new("python3")
+        .args(["bench/ts_cold_start.py", "--runs", "1", "--lines", "60", "--binary", crate::support::binary()])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    for row in ["| same code as .mjs (no TypeScript) |", "| .ts, cache off", "| .ts, empty cache", "| .ts, warm cache |"] {
+        assert!(stdout.contains(row), "missing {row}:\n{stdout}");
+    }
+}

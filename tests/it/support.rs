@@ -64,7 +64,9 @@ impl Run {
 
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(binary());
-    cmd.args(args).env_remove("RUST_LOG").stdin(Stdio::null());
+    // Transpiled TypeScript goes to the target directory, not the user's ~/.cache.
+    let typescript_cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("duroxide-cache");
+    cmd.args(args).env_remove("RUST_LOG").env("DUROXIDE_CACHE_DIR", typescript_cache).stdin(Stdio::null());
     cmd
 }
 

@@ -1,6 +1,6 @@
 //! TypeScript runs without a build step (issue 13): types stripped, lines kept.
 
-use crate::support::{fixture, run};
+use crate::support::{command, fixture, run, run_cmd, TempDir};
 
 fn ts(name: &str) -> String {
     fixture(&format!("ts/{name}")).to_str().unwrap().to_string()
@@ -28,6 +28,43 @@ fn a_typescript_syntax_error_names_file_line_and_column() {
     let r = run(&["run", &ts("broken.ts")]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr.trim(), format!("error: SyntaxError: Expression expected at {}:2:24", ts("broken.ts")));
+}
+
+/// The second run takes the code from the cache without parsing (an entry
+/// edited behind its back shows through), keeps mapping lines through the
+/// cached source map, and an edited file misses.
+#[test]
+fn transpiled_code_is_cached_and_an_edited_file_misses() {
+    let dir = TempDir::new("ts-cache");
+    let file = dir.write("greet.ts", "const who: string = 'cache';\nconsole.log(`hello ${who}`);\nthrow new Error('stop');\n");
+    let cache = dir.path().join("cache");
+    let run_it = || {
+        let mut cmd = command(&["run", file.to_str().unwrap()]);
+        cmd.env("DUROXIDE_CACHE_DIR", &cache);
+        run_cmd(cmd)
+    };
+    let entries = || -> Vec<std::path::PathBuf> {
+        let mut found: Vec<_> = std::fs::read_dir(cache.join("typescript")).unwrap().map(|e| e.unwrap().path()).collect();
+        found.sort();
+        found
+    };
+    let at_line_3 = format!("({}:3:7)", file.display());
+    let first = run_it();
+    assert_eq!((first.code, first.stdout.as_str()), (1, "hello cache\n"), "{}", first.stderr);
+    assert!(first.stderr.contains(&at_line_3), "{}", first.stderr);
+    let [entry] = &entries()[..] else { panic!("one entry: {:?}", entries()) };
+    let cached = std::fs::read(entry).unwrap();
+    let edited = String::from_utf8(cached).unwrap().replace("hello", "HELLO");
+    std::fs::write(entry, edited).unwrap();
+
+    let second = run_it();
+    assert_eq!(second.stdout, "HELLO cache\n", "served from the cache: {}", second.stderr);
+    assert!(second.stderr.contains(&at_line_3), "the cached map still maps: {}", second.stderr);
+
+    std::fs::write(&file, "const who: string = 'edit';\nconsole.log(`hello ${who}`);\n").unwrap();
+    let third = run_it();
+    assert_eq!((third.code, third.stdout.as_str()), (0, "hello edit\n"), "{}", third.stderr);
+    assert_eq!(entries().len(), 2);
 }
 
 #[test]
@@ -108,7 +145,10 @@ fn the_declarations_type_check_sdk_code_under_tsc_strict() {
     assert_eq!(check("good.ts"), (Some(0), String::new()));
     let (code, said) = check("bad.ts");
     assert_eq!(code, Some(2), "{said}");
-    assert!(said.contains("Property 'scheduleActivty' does not exist on type 'OrchestrationContext'. Did you mean 'scheduleActivity'?"), "{said}");
+    assert!(
+        said.contains("Property 'scheduleActivty' does not exist on type 'OrchestrationContext'. Did you mean 'scheduleActivity'?"),
+        "{said}"
+    );
     assert!(said.contains("bad.ts(5,13): error TS2554: Expected 1 arguments, but got 0."), "{said}");
 }
 
@@ -129,7 +169,11 @@ fn init_creates_a_project_that_serves_at_once_and_is_not_overwritten() {
     let project = dir.path().join("shop");
     let r = run(&["init", project.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with(&format!("created workflows.ts, tsconfig.json, duroxide.d.ts in {}\n", project.display())), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with(&format!("created workflows.ts, tsconfig.json, duroxide.d.ts in {}\n", project.display())),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("duroxide run workflows.ts") && r.stdout.contains("duroxide start Checkout"), "{}", r.stdout);
 
     let again = run(&["init", project.to_str().unwrap()]);

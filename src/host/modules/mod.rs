@@ -6,6 +6,7 @@
 
 mod cjs_exports;
 mod packages;
+pub mod transpile_cache;
 pub mod typescript;
 
 use std::path::{Path, PathBuf};

@@ -70,12 +70,21 @@ pub enum Kind {
     CommonJs,
 }
 
+/// A TypeScript file as JavaScript: how it runs, its code, its source map.
+pub struct Transpiled {
+    pub kind: Kind,
+    pub code: String,
+    pub map: Option<Vec<u8>>,
+}
+
 /// Whether the TypeScript file at `path` is an ES module: `.mts` always,
 /// `.cts` never, `.ts` when it has `import` or `export` (as Node detects it).
+/// Deciding a `.ts` file's kind transpiles it (through the cache), so the
+/// load that follows costs nothing more.
 pub fn kind_of(path: &Path) -> Kind {
     by_extension(path).unwrap_or_else(|| {
-        let parsed = std::fs::read_to_string(path).ok().and_then(|text| parse(&file_url(path), text).ok());
-        parsed.map_or(Kind::EsModule, |parsed| by_syntax(&parsed))
+        let transpiled = std::fs::read_to_string(path).ok().and_then(|text| transpile_file(path, text).ok());
+        transpiled.map_or(Kind::EsModule, |t| t.kind)
     })
 }
 
@@ -99,44 +108,71 @@ fn file_url(path: &Path) -> ModuleSpecifier {
     ModuleSpecifier::from_file_path(path).unwrap_or_else(|_| ModuleSpecifier::parse("file:///unknown.ts").expect("a valid URL"))
 }
 
-fn parse(specifier: &ModuleSpecifier, text: String) -> Result<deno_ast::ParsedSource, deno_ast::ParseDiagnostic> {
-    deno_ast::parse_program(ParseParams {
+/// For an `import`: the JavaScript of the file when it is an ES module (its
+/// source map kept in `maps` under its URL), or None when it is CommonJS (the
+/// importer then gets a wrapper around `require`).
+pub fn transpile_if_module(path: &Path, text: String, maps: &SourceMaps) -> Result<Option<String>, String> {
+    let transpiled = transpile_file(path, text)?;
+    match transpiled.kind {
+        Kind::CommonJs => Ok(None),
+        Kind::EsModule => Ok(Some(transpiled.keep_map(path, maps))),
+    }
+}
+
+/// For `require`: the JavaScript of a CommonJS TypeScript file (its source
+/// map kept in `maps` under its path).
+pub fn transpile_commonjs(path: &Path, text: String, maps: &SourceMaps) -> Result<String, String> {
+    let transpiled = transpile_file(path, text)?;
+    match transpiled.kind {
+        Kind::CommonJs => Ok(transpiled.keep_map(path, maps)),
+        Kind::EsModule => Err(format!("{} is an ES module: load it with import, not require", path.display())),
+    }
+}
+
+impl Transpiled {
+    /// The code, once its map is where deno_core looks for it: under the name
+    /// V8 gives the code (the module URL, or the plain path for CommonJS).
+    fn keep_map(self, path: &Path, maps: &SourceMaps) -> String {
+        if let Some(map) = self.map {
+            let name = match self.kind {
+                Kind::EsModule => file_url(path).to_string(),
+                Kind::CommonJs => path.display().to_string(),
+            };
+            maps.put(name, map);
+        }
+        self.code
+    }
+}
+
+/// The file as JavaScript, its kind by extension or syntax, from the process's
+/// cache when it holds this text. A syntax error is one line:
+/// `SyntaxError: message at /path/file.ts:line:column`.
+pub fn transpile_file(path: &Path, text: String) -> Result<Transpiled, String> {
+    let Some(cache) = super::transpile_cache::process_cache() else { return transpile_now(path, text) };
+    let key = cache.key(path, &text);
+    if let Some(hit) = cache.load(&key) {
+        return Ok(hit);
+    }
+    let transpiled = transpile_now(path, text)?;
+    cache.store(&key, &transpiled);
+    Ok(transpiled)
+}
+
+fn transpile_now(path: &Path, text: String) -> Result<Transpiled, String> {
+    let specifier = file_url(path);
+    let parsed = deno_ast::parse_program(ParseParams {
         specifier: specifier.clone(),
         text: text.into(),
-        media_type: MediaType::from_specifier(specifier),
+        media_type: MediaType::from_specifier(&specifier),
         capture_tokens: false,
         scope_analysis: false,
         maybe_syntax: None,
     })
-}
-
-/// The JavaScript of the TypeScript file at `path`, run as `kind`; its source
-/// map is kept in `maps` under the name V8 will give the code. A syntax error
-/// is one line: `SyntaxError: message at /path/file.ts:line:column`.
-pub fn transpile(path: &Path, text: String, kind: Kind, maps: &SourceMaps) -> Result<String, String> {
-    emit(path, parse_file(path, text)?, kind, maps)
-}
-
-/// For an `import`: the JavaScript of the file when it is an ES module, or
-/// None when it is CommonJS (the importer then gets a wrapper around
-/// `require`). One parse decides both.
-pub fn transpile_if_module(path: &Path, text: String, maps: &SourceMaps) -> Result<Option<String>, String> {
-    let parsed = parse_file(path, text)?;
-    match by_extension(path).unwrap_or_else(|| by_syntax(&parsed)) {
-        Kind::CommonJs => Ok(None),
-        Kind::EsModule => emit(path, parsed, Kind::EsModule, maps).map(Some),
-    }
-}
-
-fn parse_file(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
-    parse(&file_url(path), text).map_err(|diagnostic| {
+    .map_err(|diagnostic| {
         let at = diagnostic.display_position();
         format!("SyntaxError: {} at {}:{}:{}", diagnostic.message(), path.display(), at.line_number, at.column_number)
-    })
-}
-
-fn emit(path: &Path, parsed: deno_ast::ParsedSource, kind: Kind, maps: &SourceMaps) -> Result<String, String> {
-    let specifier = parsed.specifier().clone();
+    })?;
+    let kind = by_extension(path).unwrap_or_else(|| by_syntax(&parsed));
     let options = TranspileOptions {
         // TypeScript 5's decorators (the TC39 proposal), not `experimentalDecorators`.
         decorators: DecoratorsTranspileOption::Ecma,
@@ -153,14 +189,7 @@ fn emit(path: &Path, parsed: deno_ast::ParsedSource, kind: Kind, maps: &SourceMa
         .transpile(&options, &TranspileModuleOptions { module_kind: Some(module_kind) }, &emit)
         .map_err(|e| format!("cannot compile {}: {e}", path.display()))?
         .into_source();
-    if let Some(map) = emitted.source_map {
-        let name = match kind {
-            Kind::EsModule => specifier.to_string(),
-            Kind::CommonJs => path.display().to_string(),
-        };
-        maps.put(name, map.into_bytes());
-    }
-    Ok(emitted.text)
+    Ok(Transpiled { kind, code: emitted.text, map: emitted.source_map.map(String::into_bytes) })
 }
 
 #[cfg(test)]
@@ -174,13 +203,10 @@ mod tests {
     #[test]
     fn types_are_stripped_and_the_map_is_kept() {
         let maps = SourceMaps::default();
-        let code = transpile(
-            &path("a.ts"),
-            "const n: number = 1;\nexport function f(x: string): string { return x; }\n".into(),
-            Kind::EsModule,
-            &maps,
-        )
-        .unwrap();
+        let code =
+            transpile_if_module(&path("a.ts"), "const n: number = 1;\nexport function f(x: string): string { return x; }\n".into(), &maps)
+                .unwrap()
+                .unwrap();
         assert!(code.contains("const n = 1;") && code.contains("export function f(x) {"), "{code}");
         assert!(!code.contains("sourceMappingURL"), "the map is kept apart: {code}");
         assert!(maps.get("file:///work/a.ts").is_some_and(|m| String::from_utf8_lossy(&m).contains("\"mappings\"")));
@@ -188,21 +214,16 @@ mod tests {
 
     #[test]
     fn enums_and_parameter_properties_become_javascript() {
-        let maps = SourceMaps::default();
-        let code = transpile(
-            &path("b.ts"),
-            "enum Color { Red, Green }\nclass P { constructor(private x: number) {} }\n".into(),
-            Kind::EsModule,
-            &maps,
-        )
-        .unwrap();
+        let code = transpile_file(&path("b.mts"), "enum Color { Red, Green }\nclass P { constructor(private x: number) {} }\n".into())
+            .unwrap()
+            .code;
         assert!(code.contains("Color[Color[\"Red\"] = 0] = \"Red\""), "{code}");
         assert!(code.contains("this.x = x"), "{code}");
     }
 
     #[test]
     fn a_syntax_error_is_one_line_with_the_place() {
-        let err = transpile(&path("c.ts"), "const x: number = ;\n".into(), Kind::EsModule, &SourceMaps::default()).unwrap_err();
+        let err = transpile_file(&path("c.ts"), "const x: number = ;\n".into()).err().unwrap();
         assert_eq!(err, "SyntaxError: Expression expected at /work/c.ts:1:19");
     }
 }
