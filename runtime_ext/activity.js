@@ -3,6 +3,7 @@
 import { core } from "ext:core/mod.js";
 import { op_activity_is_cancelled, op_activity_settle, op_activity_trace } from "ext:core/ops";
 import { errorMessage, fromJson, toJson } from "ext:duroxide/json.js";
+import { userFrames } from "ext:duroxide/stacks.js";
 import { Client } from "ext:duroxide/client.js";
 import { DOMException } from "ext:deno_web/01_dom_exception.js";
 import { AbortController } from "ext:deno_web/03_abort_signal.js";
@@ -76,7 +77,8 @@ export function runActivity(fn, infoJson, input, callId) {
       }
       op_activity_settle(callId, true, text);
     },
-    (e) => op_activity_settle(callId, false, errorMessage(e)),
+    // The stack goes into the history (ActivityFailed); the orchestration's code sees the message only.
+    (e) => op_activity_settle(callId, false, [errorMessage(e), ...userFrames(e)].join("\n")),
   );
   return (reason) => controller.abort(new DOMException(reason, "AbortError"));
 }

@@ -8,6 +8,7 @@ import { op_step_permissions, op_task_types } from "ext:core/ops";
 import { OrchestrationContext, SITE } from "ext:duroxide/orchestration_context.js";
 import { describe, fromJson, toJson } from "ext:duroxide/json.js";
 import { guarded, resetGuard } from "ext:duroxide/guard.js";
+import { userStack } from "ext:duroxide/stacks.js";
 
 /** Runs `fn` as a generator step: the guard on, and no I/O permitted to ops. */
 function step(fn) {
@@ -38,12 +39,7 @@ function invalidTask(value) {
 /** User-facing text of an orchestration failure: message and user stack frames. */
 function failureText(e) {
   if (!(e instanceof Error)) return `Uncaught ${describe(e)}`;
-  const stack = typeof e.stack === "string" ? e.stack : `${e.name}: ${e.message}`;
-  return stack
-    .split("\n")
-    .filter((line) => !line.includes("ext:") && !line.includes("at Generator."))
-    .join("\n")
-    .replaceAll("file://", "");
+  return userStack(e);
 }
 
 // A step's result, as bridge/orchestration.rs reads it.
@@ -78,6 +74,7 @@ function advance(holder, method, arg) {
     );
   }
   holder.typed = r.value._typed ? r.value.type : null;
+  holder.awaitsActivity = r.value.type === "activity" || r.value.type === "activityWithRetry";
   holder.site = r.value[SITE] ?? holder.site;
   return yielded(r.value);
 }
@@ -103,10 +100,25 @@ function createGenerator(holder, fn, infoJson, input) {
 
 function stepGenerator(holder, isError, payload) {
   if (!holder.gen) return threw(`internal error: the generator of '${holder.name}' has already finished`);
-  if (isError) return advance(holder, "throw", new Error(payload));
+  if (isError) return advance(holder, "throw", holder.awaitsActivity ? activityError(payload) : new Error(payload));
   let value = fromJson(payload);
   if (holder.typed) value = parseTyped(value, holder.typed);
   return advance(holder, "next", value);
+}
+
+/**
+ * A failed activity as the code sees it: the message (as with duroxide-node),
+ * and as its stack the activity's own frames, which the failure text shows when
+ * the orchestration does not catch it. The text ends with those frames
+ * (runtime_ext/activity.js; engine/tasks.rs splits it alike inside all/race).
+ */
+function activityError(text) {
+  const lines = text.split("\n");
+  let frames = 0;
+  while (frames < lines.length - 1 && lines[lines.length - 1 - frames].startsWith("    at ")) frames++;
+  const error = new Error(lines.slice(0, lines.length - frames).join("\n"));
+  if (frames > 0) error.stack = [`Error: ${error.message}`, ...lines.slice(lines.length - frames)].join("\n");
+  return error;
 }
 
 const parseAgain = (v) => (typeof v === "string" ? fromJson(v) : v);

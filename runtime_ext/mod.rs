@@ -77,6 +77,7 @@ deno_core::extension!(
         "ext:duroxide/bootstrap.js" = "runtime_ext/bootstrap.js",
         "ext:duroxide/json.js" = "js/json.js",
         "ext:duroxide/guard.js" = "js/guard.js",
+        "ext:duroxide/stacks.js" = "js/stacks.js",
         "ext:duroxide/sdk.js" = "js/sdk.js",
         "ext:duroxide/duroxide.js" = "js/duroxide.js",
         "ext:duroxide/workflow_module.js" = "js/workflow_module.js",

@@ -123,11 +123,9 @@ pub fn retry_policy(retry: &Retry) -> Result<RetryPolicy, String> {
     }
     if let Some(backoff) = &retry.backoff {
         policy = policy.with_backoff(match backoff.as_str() {
-            "exponential" => BackoffStrategy::Exponential {
-                base: Duration::from_millis(100),
-                multiplier: 2.0,
-                max: Duration::from_secs(30),
-            },
+            "exponential" => {
+                BackoffStrategy::Exponential { base: Duration::from_millis(100), multiplier: 2.0, max: Duration::from_secs(30) }
+            }
             "fixed" => BackoffStrategy::Fixed { delay: Duration::from_secs(1) },
             _ => BackoffStrategy::Linear { base: Duration::from_millis(100), max: Duration::from_secs(30) },
         });
@@ -139,6 +137,19 @@ fn millis(ms: f64) -> Duration {
     Duration::from_millis(if ms.is_finite() && ms > 0.0 { ms.round() as u64 } else { 0 })
 }
 
+/// What an orchestration's code sees of a failed activity: the message, as
+/// with duroxide-node. The history keeps the whole text, which ends with the
+/// activity's stack frames (`    at f (/app/flow.ts:3:9)`, runtime_ext/activity.js);
+/// runtime_ext/driver.js splits it the same way for an activity yielded alone.
+fn message_of_activity_failure(text: String) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let frames = lines.iter().rev().take_while(|line| line.starts_with("    at ")).count();
+    if frames == 0 || frames == lines.len() {
+        return text;
+    }
+    lines[..lines.len() - frames].join("\n")
+}
+
 /// Runs one yielded task to its outcome.
 pub async fn run(ctx: &OrchestrationContext, task: Task) -> Outcome {
     match task {
@@ -147,12 +158,14 @@ pub async fn run(ctx: &OrchestrationContext, task: Task) -> Outcome {
             ctx.continue_as_new_versioned(version, input).await.map(|_| "null".into())
         }
         Task::ContinueAsNewVersioned { input, version: None } => ctx.continue_as_new(input).await.map(|_| "null".into()),
+        // Yielded on its own: the driver gives the code the message and keeps the stack for the failure text.
+        activity @ (Task::Activity { .. } | Task::ActivityWithRetry { .. }) => schedule_activity(ctx, activity).await,
         other => build(ctx, other).await,
     }
 }
 
-/// Schedules `task` now and returns the future of its outcome.
-fn build(ctx: &OrchestrationContext, task: Task) -> TaskFuture {
+/// Schedules an activity; a failure keeps its whole text (stack included).
+fn schedule_activity(ctx: &OrchestrationContext, task: Task) -> TaskFuture {
     match task {
         Task::Activity { name, input, session_id, tag } => {
             let mut future = match session_id {
@@ -176,6 +189,18 @@ fn build(ctx: &OrchestrationContext, task: Task) -> TaskFuture {
                     None => ctx.schedule_activity_with_retry(name, input, policy).await,
                 }
             })
+        }
+        other => Box::pin(std::future::ready(Err(format!("internal error: {other:?} scheduled as an activity")))),
+    }
+}
+
+/// Schedules `task` now and returns the future of its outcome.
+fn build(ctx: &OrchestrationContext, task: Task) -> TaskFuture {
+    match task {
+        // Inside ctx.all / ctx.race the outcome is a value the code reads: the message only.
+        activity @ (Task::Activity { .. } | Task::ActivityWithRetry { .. }) => {
+            let future = schedule_activity(ctx, activity);
+            Box::pin(async move { future.await.map_err(message_of_activity_failure) })
         }
         Task::Timer { delay_ms } => {
             let timer = ctx.schedule_timer(millis(delay_ms));
@@ -228,14 +253,12 @@ fn build(ctx: &OrchestrationContext, task: Task) -> TaskFuture {
         Task::UtcNow => {
             let ctx = ctx.clone();
             Box::pin(async move {
-                ctx.utc_now().await.map(|t| {
-                    t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis().to_string()
-                })
+                ctx.utc_now().await.map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis().to_string())
             })
         }
-        Task::ContinueAsNew { .. } | Task::ContinueAsNewVersioned { .. } => Box::pin(std::future::ready(Err(
-            "continueAsNew cannot be used inside ctx.all or ctx.race; yield it on its own".to_string(),
-        ))),
+        Task::ContinueAsNew { .. } | Task::ContinueAsNewVersioned { .. } => {
+            Box::pin(std::future::ready(Err("continueAsNew cannot be used inside ctx.all or ctx.race; yield it on its own".to_string())))
+        }
         Task::Join { tasks } => {
             let children: Vec<TaskFuture> = tasks.into_iter().map(|t| build(ctx, t)).collect();
             let ctx = ctx.clone();
@@ -292,20 +315,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn code_sees_an_activity_failure_without_its_stack() {
+        let text = "card declined\nretry later\n    at charge (/app/flow.ts:3:9)\n    at async run (/app/flow.ts:9:3)".to_string();
+        assert_eq!(message_of_activity_failure(text), "card declined\nretry later");
+        assert_eq!(message_of_activity_failure("no frames".into()), "no frames");
+        assert_eq!(message_of_activity_failure("    at only-a-frame".into()), "    at only-a-frame");
+        assert_eq!(message_of_activity_failure("{\"code\":7}".into()), "{\"code\":7}");
+    }
+
+    #[test]
     fn descriptors_parse_as_the_js_side_writes_them() {
         let t: Task = serde_json::from_str(r#"{"type":"activity","name":"Greet","input":"\"x\"","sessionId":"s1"}"#).unwrap();
-        assert_eq!(
-            t,
-            Task::Activity { name: "Greet".into(), input: "\"x\"".into(), session_id: Some("s1".into()), tag: None }
-        );
+        assert_eq!(t, Task::Activity { name: "Greet".into(), input: "\"x\"".into(), session_id: Some("s1".into()), tag: None });
         let t: Task = serde_json::from_str(
             r#"{"type":"select","tasks":[{"type":"timer","delayMs":5},{"type":"join","tasks":[{"type":"newGuid"}]}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            t,
-            Task::Select { tasks: vec![Task::Timer { delay_ms: 5.0 }, Task::Join { tasks: vec![Task::NewGuid] }] }
-        );
+        assert_eq!(t, Task::Select { tasks: vec![Task::Timer { delay_ms: 5.0 }, Task::Join { tasks: vec![Task::NewGuid] }] });
     }
 
     #[test]

@@ -40,7 +40,20 @@ pub fn format_js_error(error: &JsError) -> String {
         // A syntax error has no stack, only the place where parsing stopped.
         out.push_str(&format!(" at {}", display_paths(&location)));
     }
+    out.push_str(&type_export_hint(&out));
     out
+}
+
+/// Types are removed file by file (as `tsc --isolatedModules` assumes), so an
+/// interface named in a plain `export { X } from` or `import { X }` reaches V8
+/// as a missing export; say what to write instead.
+fn type_export_hint(text: &str) -> String {
+    let Some(rest) = text.split("does not provide an export named '").nth(1) else { return String::new() };
+    let in_typescript = [".ts:", ".mts:", ".cts:"].iter().any(|ext| text.contains(ext));
+    match rest.split('\'').next() {
+        Some(name) if in_typescript => format!(" (if '{name}' is a type, use `import type` / `export type` for it)"),
+        _ => String::new(),
+    }
 }
 
 /// `path:line:column` of the first frame of user code in `trace` (not the
@@ -67,7 +80,15 @@ pub fn display_paths(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::display_paths;
+    use super::{display_paths, type_export_hint};
+
+    #[test]
+    fn a_missing_export_in_typescript_hints_at_type_only_exports() {
+        let text = "Uncaught SyntaxError: The requested module './lib.ts' does not provide an export named 'Shape' at /app/main.ts:1:10";
+        assert_eq!(type_export_hint(text), " (if 'Shape' is a type, use `import type` / `export type` for it)");
+        assert_eq!(type_export_hint("... does not provide an export named 'x' at /app/main.mjs:1:10"), "");
+        assert_eq!(type_export_hint("Uncaught Error: boom at /app/main.ts:1:1"), "");
+    }
 
     #[test]
     fn file_urls_become_paths() {

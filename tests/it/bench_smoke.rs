@@ -6,11 +6,8 @@ use crate::support::repo;
 
 #[test]
 fn benchmark_harness_smoke_run_prints_the_comparison_table() {
-    let built = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-q", "-p", "duroxide-baseline"])
-        .current_dir(repo())
-        .status()
-        .unwrap();
+    let built =
+        Command::new(env!("CARGO")).args(["build", "--release", "-q", "-p", "duroxide-baseline"]).current_dir(repo()).status().unwrap();
     assert!(built.success(), "building the pure-Rust baseline failed");
     let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
     let out = Command::new("python3")
@@ -24,12 +21,18 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
     // duroxide-node joins when node and its addon can be installed; the harness says why not otherwise.
     let with_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | duroxide-node | JS / Rust | JS / Node |";
     let without_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |";
-    assert!(
-        stdout.starts_with(with_node) || (stdout.starts_with(without_node) && stdout.contains("\nduroxide-node: ")),
-        "{stdout}"
-    );
-    for row in ["| hello ×3 | orchestrations/s |", "| seq10 ×2 | activities/s |", "| fan100 ×1 |", "| timer ×2 |",
-                "| replay1000 ×1 |", "p50 latency ms", "p95 latency ms", "cold start", "peak RSS MB"] {
+    assert!(stdout.starts_with(with_node) || (stdout.starts_with(without_node) && stdout.contains("\nduroxide-node: ")), "{stdout}");
+    for row in [
+        "| hello ×3 | orchestrations/s |",
+        "| seq10 ×2 | activities/s |",
+        "| fan100 ×1 |",
+        "| timer ×2 |",
+        "| replay1000 ×1 |",
+        "p50 latency ms",
+        "p95 latency ms",
+        "cold start",
+        "peak RSS MB",
+    ] {
         assert!(stdout.contains(row), "missing {row}:\n{stdout}");
     }
     assert!(stdout.contains("| duroxide (JS) | metric | generator cache on | cache off | on / off |"), "{stdout}");

@@ -1,7 +1,7 @@
 //! Several processes on one store (issue 4, items 4 and 5).
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{command, fixture, run_in, scenario_of, OwnServer, Store, TempDir};

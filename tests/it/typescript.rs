@@ -23,6 +23,51 @@ fn an_uncaught_error_points_at_the_typescript_line() {
     assert_eq!(lines.next().map(str::trim), Some(format!("at fail ({}:7:9)", ts("throws.ts")).as_str()), "{}", r.stderr);
 }
 
+/// Runs tests/fixtures/ts/failures.ts in `mode` on `db`; its last line.
+fn failure(db: &std::path::Path, mode: &str) -> serde_json::Value {
+    let r = run(&["run", &ts("failures.ts"), db.to_str().unwrap(), mode]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+#[test]
+fn a_failed_activity_keeps_its_typescript_stack_and_the_code_sees_its_message() {
+    let dir = TempDir::new("ts-activity-failure");
+    let v = failure(&dir.path().join("a.db"), "activity");
+    let at = format!("    at charge ({}:14:34)", ts("failures.ts"));
+    assert_eq!(v["status"], "Failed");
+    assert_eq!(v["activityFailed"], format!("card of Ann declined\n{at}"), "the history keeps the stack");
+    assert_eq!(v["error"], format!("Error: card of Ann declined\n{at}"), "uncaught, the failure names the activity's line");
+    let seen: serde_json::Value = serde_json::from_str(v["customStatus"].as_str().unwrap()).unwrap();
+    assert_eq!(seen, serde_json::json!({"caught": "card of Ann declined", "all": [{"err": "card of Ann declined"}]}));
+}
+
+#[test]
+fn orchestration_failures_and_guard_messages_name_typescript_lines() {
+    let dir = TempDir::new("ts-orchestration-failure");
+    let thrown = failure(&dir.path().join("o.db"), "orchestration");
+    let error = thrown["error"].as_str().unwrap();
+    let expected = format!("RangeError: holder Ann too short\n    at orchestration ({}:32:43)", ts("failures.ts"));
+    assert!(error.starts_with(&expected), "{error}");
+    let guarded = failure(&dir.path().join("g.db"), "guard");
+    let error = guarded["error"].as_str().unwrap();
+    assert!(error.starts_with("Error: Date.now() is not allowed in an orchestration"), "{error}");
+    assert!(error.contains(&format!("(at {}:36:34)", ts("failures.ts"))), "{error}");
+}
+
+#[test]
+fn a_nondeterminism_failure_names_the_typescript_yield() {
+    let dir = TempDir::new("ts-nondeterminism");
+    let db = dir.path().join("n.db");
+    let r = run(&["run", &ts("failures.ts"), db.to_str().unwrap(), "before"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "waiting\n"), "{}", r.stderr);
+    let after = failure(&db, "after");
+    let error = after["error"].as_str().unwrap();
+    assert!(error.starts_with("nondeterministic: schedule mismatch"), "{error}");
+    // Line 44 is `yield ctx.scheduleTimer(5)` in the changed generator.
+    assert!(error.contains(&format!("replay diverged at the yield at {}:44:", ts("failures.ts"))), "{error}");
+}
+
 #[test]
 fn a_typescript_syntax_error_names_file_line_and_column() {
     let r = run(&["run", &ts("broken.ts")]);

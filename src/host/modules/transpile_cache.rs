@@ -60,7 +60,7 @@ impl DiskCache {
 
     pub fn store(&self, key: &str, transpiled: &Transpiled) {
         if let Err(e) = self.try_store(key, transpiled) {
-            tracing::debug!(target: "duroxide::typescript", "not cached in {}: {e}", self.dir.display());
+            tracing::debug!("TypeScript not cached in {}: {e}", self.dir.display());
         }
     }
 
