@@ -72,8 +72,11 @@ fn op_cjs_compile<'s>(scope: &mut v8::HandleScope<'s>, #[string] path: String) -
             let (text, location) = match tc.message() {
                 Some(m) => {
                     let text = m.get(tc).to_rust_string_lossy(tc);
-                    let line = m.get_line_number(tc).unwrap_or(0);
-                    let column = m.get_start_column() + 1;
+                    let line = m.get_line_number(tc).unwrap_or(0) as u32;
+                    let column = m.get_start_column() as u32 + 1;
+                    // V8's place is in the transpiled code of a TypeScript file.
+                    let maps = deno_core::JsRuntime::op_state_from(tc).borrow().borrow::<typescript::SourceMaps>().clone();
+                    let (line, column) = maps.original(&path, line, column);
                     (text, format!("{path}:{line}:{column}"))
                 }
                 None => ("SyntaxError".to_string(), path.clone()),

@@ -51,6 +51,10 @@ start() {
 }
 
 enable_tls() {
+  if ! command -v openssl >/dev/null; then
+    echo "installing openssl (for a test certificate)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >&2
+  fi
   openssl req -new -x509 -days 2 -nodes -subj "/CN=localhost" \
     -keyout "$dir/data/server.key" -out "$dir/data/server.crt" 2>/dev/null
   chmod 600 "$dir/data/server.key"

@@ -112,6 +112,21 @@ fn transpiled_code_is_cached_and_an_edited_file_misses() {
     assert_eq!(entries().len(), 2);
 }
 
+/// V8 finds some errors the TypeScript parser lets through (a name declared
+/// twice); their place is mapped from the transpiled code too, in both kinds.
+#[test]
+fn errors_v8_finds_at_compile_time_name_the_typescript_line() {
+    let dir = TempDir::new("ts-v8-syntax");
+    let body = "interface A {\n  x: number;\n}\nlet b = 1;\nlet b = 2;\n";
+    for (name, text) in [("esm.ts", format!("export const a: number = 1;\n{body}")), ("cjs.ts", format!("const a: number = 1;\n{body}"))] {
+        let file = dir.write(name, &text);
+        let r = run(&["run", file.to_str().unwrap()]);
+        assert_eq!(r.code, 1);
+        let expected = format!("error: Uncaught SyntaxError: Identifier 'b' has already been declared at {}:6:5", file.display());
+        assert_eq!(r.stderr.trim(), expected);
+    }
+}
+
 #[test]
 fn an_es_module_imports_typescript() {
     let dir = crate::support::TempDir::new("ts-import");
