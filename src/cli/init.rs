@@ -43,8 +43,10 @@ pub fn run(args: InitArgs) -> Result<i32, Failure> {
     println!("next, in two terminals:");
     let cd = if dir == Path::new(".") { String::new() } else { format!("cd {} && ", dir.display()) };
     println!("  {cd}duroxide run workflows.ts");
-    println!("  duroxide start Checkout --input '{{\"id\":\"o-1\",\"amount\":42}}' --id o-1");
-    println!("then approve it with `duroxide raise o-1 Approve` and see the result with `duroxide wait o-1`");
+    // The store is ./duroxide.db of the folder each command runs in: both run in the project.
+    println!("  {cd}duroxide start Checkout --input '{{\"id\":\"o-1\",\"amount\":42}}' --id o-1");
+    let there = if cd.is_empty() { String::new() } else { format!(" (in {})", dir.display()) };
+    println!("then approve it with `duroxide raise o-1 Approve` and see the result with `duroxide wait o-1`{there}");
     Ok(0)
 }
 

@@ -235,6 +235,13 @@ fn init_creates_a_project_that_serves_at_once_and_is_not_overwritten() {
         r.stdout
     );
     assert!(r.stdout.contains("duroxide run workflows.ts") && r.stdout.contains("duroxide start Checkout"), "{}", r.stdout);
+    // Both commands run in the project folder, where the store (./duroxide.db) is.
+    let cd = format!("cd {} && ", project.display());
+    assert!(
+        r.stdout.contains(&format!("{cd}duroxide run workflows.ts")) && r.stdout.contains(&format!("{cd}duroxide start Checkout")),
+        "{}",
+        r.stdout
+    );
 
     let again = run(&["init", project.to_str().unwrap()]);
     assert_eq!(again.code, 1);
