@@ -157,6 +157,20 @@ def table(title, columns, ratio_names, rows):
         print(f"| {name} | {metric} | " + " | ".join([fmt(v) for v in values] + ratios) + " |")
 
 
+def disk_limit(rows, count):
+    """How close `hello` comes to what the disk allows: the rows a hello must persist, written in transactions
+    of 50 by bench/baseline/src/disk_limit.rs (rusqlite, WAL, synchronous=NORMAL)."""
+    print(f"  disk limit ({count} hellos)...", file=sys.stderr, flush=True)
+    done = subprocess.run([os.path.join(BIN, "duroxide-disk-limit"), str(count)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"duroxide-disk-limit failed: {done.stderr}")
+    limit = json.loads(done.stdout.strip().splitlines()[-1])["hellosPerSec"]
+    hello = next(values[0] for name, metric, _, values in rows if name.startswith("hello ×") and metric == "orchestrations/s")
+    print("| hello | orchestrations/s | % of the disk limit |\n|---|---:|---:|")
+    print(f"| disk limit (its rows in groups of 50, rusqlite) | {fmt(limit)} | 100% |")
+    print(f"| duroxide (JS) | {fmt(hello)} | {100 * hello / limit:.1f}% |")
+
+
 def node_available():
     """Installs the duroxide-node addon once; None when it can be used, else why not."""
     if shutil.which("node") is None or shutil.which("npm") is None:
@@ -201,6 +215,8 @@ def main():
     table("workload", sides, [f"JS / {short[s]}" for s in sides[1:]], rows)
     if no_node:
         print(f"\nduroxide-node: {no_node}")
+    print()
+    disk_limit(rows, 500 if args.smoke else 20000)
     print()
     table("duroxide (JS)", ["generator cache on", "cache off"], ["on / off"], cache_rows)
     size = (4 if args.smoke else 100) * 1000 * 1000

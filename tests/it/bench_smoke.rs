@@ -36,6 +36,8 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
         assert!(stdout.contains(row), "missing {row}:\n{stdout}");
     }
     assert!(stdout.contains("| duroxide (JS) | metric | generator cache on | cache off | on / off |"), "{stdout}");
+    assert!(stdout.contains("| disk limit (its rows in groups of 50, rusqlite) |"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("| duroxide (JS) | ") && l.ends_with("% |")), "{stdout}");
     assert!(stdout.contains("| fetch 4 MB from loopback to disk (streams) | metric | duroxide (JS) |"), "{stdout}");
     assert!(stdout.contains("| 4 MB | MB/s |") && stdout.contains("| 4 MB | peak RSS MB |"), "{stdout}");
 }
