@@ -76,6 +76,8 @@ fn pg_schema() -> String {
 enum Fresh {
     Sqlite(Folder),
     Postgres(String),
+    /// Our own SQLite store, undecorated (issue 14, in progress).
+    Own(Folder),
 }
 
 impl Fresh {
@@ -86,6 +88,10 @@ impl Fresh {
     fn postgres() -> Fresh {
         Fresh::Postgres(pg_schema())
     }
+
+    fn own() -> Fresh {
+        Fresh::Own(Folder::new())
+    }
 }
 
 #[async_trait::async_trait]
@@ -94,6 +100,10 @@ impl ProviderFactory for Fresh {
         let store = match self {
             Fresh::Sqlite(folder) => super::open_sqlite(folder.database().to_str().unwrap(), &options()).await,
             Fresh::Postgres(schema) => super::open_postgres(&pg_url(), Some(schema), &options()).await,
+            Fresh::Own(folder) => {
+                let store = super::sqlite_store::SqliteStore::open(&folder.database(), super::sqlite_store::Durability::Normal).await;
+                return Arc::new(store.expect("open our SQLite store"));
+            }
         };
         store.expect("open the store").provider()
     }
@@ -112,6 +122,11 @@ enum Raw {
         _folder: Folder,
     },
     Postgres(Arc<duroxide_pg::PostgresProvider>),
+    /// Our store's file, changed through a connection of the test's own.
+    Own {
+        path: std::path::PathBuf,
+        _folder: Folder,
+    },
 }
 
 /// One decorated store for every `create_provider`.
@@ -127,6 +142,13 @@ impl Shared {
         let peek = super::QueuePeek::Sqlite(raw.get_pool().clone());
         let store = options().decorate(super::decorated(SqliteGuard::new(raw.clone())), peek).provider();
         Shared { store, raw: Raw::Sqlite { raw, _folder: folder } }
+    }
+
+    async fn own() -> Shared {
+        let folder = Folder::new();
+        let path = folder.database();
+        let store = super::sqlite_store::SqliteStore::open(&path, super::sqlite_store::Durability::Normal).await.expect("open our store");
+        Shared { store: Arc::new(store), raw: Raw::Own { path, _folder: folder } }
     }
 
     async fn postgres() -> Shared {
@@ -159,6 +181,13 @@ impl ProviderFactory for Shared {
                     format!("UPDATE \"{}\".history SET event_data = 'NOT_VALID_JSON{{{{{{' WHERE instance_id = $1", raw.schema_name());
                 sqlx::query(&sql).bind(instance).execute(raw.pool()).await.map(|_| ())
             }
+            Raw::Own { path, .. } => {
+                let c = rusqlite::Connection::open(path).expect("open the file");
+                c.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+                c.execute("UPDATE history SET event_data = 'NOT_VALID_JSON{{{' WHERE instance_id = ?1", [instance])
+                    .expect("corrupt the history");
+                Ok(())
+            }
         }
         .expect("corrupt the history");
     }
@@ -175,6 +204,13 @@ impl ProviderFactory for Shared {
                 let sql =
                     format!("SELECT MAX(attempt_count)::BIGINT FROM \"{}\".orchestrator_queue WHERE instance_id = $1", raw.schema_name());
                 sqlx::query_scalar(&sql).bind(instance).fetch_one(raw.pool()).await
+            }
+            Raw::Own { path, .. } => {
+                let c = rusqlite::Connection::open(path).expect("open the file");
+                let count: Option<i64> = c
+                    .query_row("SELECT MAX(attempt_count) FROM orchestrator_queue WHERE instance_id = ?1", [instance], |r| r.get(0))
+                    .expect("read the attempt count");
+                Ok(count)
             }
         }
         .expect("read the attempt count");
@@ -414,4 +450,11 @@ mod postgres {
         Fresh::postgres();
         Shared::postgres().await
     );
+}
+
+/// Our own SQLite store (issue 14), undecorated: it long-polls by itself.
+mod own_sqlite {
+    use super::*;
+
+    validation_suite!(allow(unused); allow(unused); Fresh::own(); Shared::own().await);
 }

@@ -1,11 +1,20 @@
-//! Our own SQLite store (issue 14, in progress): the plan is docs/sqlite-store-plan.md. So far the writer
-//! thread that commits calls in groups; the Provider that uses it comes next.
+//! Our own SQLite store (issue 14, in progress; the plan is docs/sqlite-store-plan.md): duroxide's `Provider`
+//! on the built-in provider's schema, every call a step of one writer thread that commits calls in groups.
+//! Not selectable yet (see the plan).
 
+mod activities;
+mod admin;
+mod kv;
+mod orchestrations;
+mod provider;
+mod rows;
+mod schema;
 mod writer;
 
 #[allow(unused_imports)]
+pub use provider::SqliteStore;
+#[allow(unused_imports)]
 pub use writer::{Durability, Writer};
-
 #[cfg(test)]
 mod tests {
     /// The plan's schema step rests on this: sqlx (under duroxide's provider) and rusqlite link one SQLite, so a

@@ -31,6 +31,17 @@ pub struct Writer {
     commits: Arc<AtomicU64>,
 }
 
+/// Why a write did not happen.
+#[derive(Debug, PartialEq)]
+pub enum Failed<E> {
+    /// The call itself failed; what it wrote was undone.
+    Call(E),
+    /// The group's transaction could not begin or commit (SQLite's message).
+    Commit(String),
+    /// The writer thread is gone (the store was closed).
+    Stopped,
+}
+
 /// How durable a commit is: NORMAL (WAL) survives a process crash, FULL also a power loss.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Durability {
@@ -60,19 +71,23 @@ impl Writer {
     }
 
     /// Runs `call` in the next group; its result once the group is committed.
-    pub async fn write<R: Send + 'static>(
+    /// An `Err` from the call undoes what it wrote (its savepoint) and is
+    /// handed back as [`Failed::Call`].
+    pub async fn write<R: Send + 'static, E: Send + 'static>(
         &self,
-        call: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
-    ) -> Result<R, String> {
-        let (reply, answer) = oneshot::channel::<Result<R, String>>();
+        call: impl FnOnce(&Connection) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, Failed<E>> {
+        let (reply, answer) = oneshot::channel::<Result<R, Failed<E>>>();
         let erased: Call = Box::new(move |connection| match connection.map(call) {
-            Some(Ok(value)) => (true, Box::new(move |commit: Result<(), String>| drop(reply.send(commit.map(|()| value))))),
-            Some(Err(e)) => (false, Box::new(move |_| drop(reply.send(Err(e.to_string()))))),
-            None => (false, Box::new(move |why: Result<(), String>| drop(reply.send(Err(why.err().unwrap_or_default()))))),
+            Some(Ok(value)) => {
+                (true, Box::new(move |commit: Result<(), String>| drop(reply.send(commit.map(|()| value).map_err(Failed::Commit)))))
+            }
+            Some(Err(e)) => (false, Box::new(move |_| drop(reply.send(Err(Failed::Call(e)))))),
+            None => (false, Box::new(move |why: Result<(), String>| drop(reply.send(Err(Failed::Commit(why.err().unwrap_or_default())))))),
         });
-        let calls = self.calls.as_ref().ok_or("the SQLite writer has stopped")?;
-        calls.send(erased).map_err(|_| "the SQLite writer has stopped".to_string())?;
-        answer.await.map_err(|_| "the SQLite writer stopped before answering".to_string())?
+        let calls = self.calls.as_ref().ok_or(Failed::Stopped)?;
+        calls.send(erased).map_err(|_| Failed::Stopped)?;
+        answer.await.map_err(|_| Failed::Stopped)?
     }
 
     /// Transactions committed so far (each holds one group of calls).
@@ -174,7 +189,7 @@ mod tests {
             held.write(move |_| {
                 let _ = started.send(());
                 let _ = released.recv();
-                Ok(())
+                Ok::<(), rusqlite::Error>(())
             })
             .await
             .unwrap();
@@ -207,7 +222,7 @@ mod tests {
         release.send(()).unwrap();
         held.await.unwrap();
         for call in calls {
-            assert_eq!(call.await.unwrap(), Ok(1));
+            assert_eq!(call.await.unwrap().unwrap(), 1);
         }
         assert_eq!(writer.commits() - before, 2, "the held call's group, then one group of ten");
         assert_eq!(rows(&file), (1..=10).collect::<Vec<i64>>(), "answered only once committed: another connection sees them");
@@ -231,9 +246,10 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         release.send(()).unwrap();
         held.await.unwrap();
-        assert_eq!(first.await.unwrap(), Ok(()));
-        assert_eq!(failing.await.unwrap(), Err("UNIQUE constraint failed: t.n".to_string()));
-        assert_eq!(third.await.unwrap(), Ok(()));
+        first.await.unwrap().unwrap();
+        let Err(Failed::Call(why)) = failing.await.unwrap() else { panic!("the failing call succeeded") };
+        assert_eq!(why.to_string(), "UNIQUE constraint failed: t.n");
+        third.await.unwrap().unwrap();
         assert_eq!(rows(&file), vec![1, 3], "the failed call's own insert of 2 was rolled back");
     }
 
