@@ -44,6 +44,8 @@ pub struct Settings {
     pub replay_check: bool,
     /// No in-process wake-ups (only to measure what they buy).
     pub no_wake_ups: bool,
+    /// SQLite files through our own store instead of duroxide's provider (issue 14, not the default yet).
+    pub own_sqlite: bool,
     /// How long activities may run.
     pub activity_limits: activity::Limits,
 }
@@ -51,7 +53,7 @@ pub struct Settings {
 /// Puts the bridge's per-isolate state into a new isolate's op state.
 pub fn install(state: &mut OpState, settings: &Settings) {
     let sites = Arc::new(yield_sites::SiteBook::default());
-    state.put(StoreOptions { no_wake_ups: settings.no_wake_ups, yield_sites: Some(sites.clone()) });
+    state.put(StoreOptions { no_wake_ups: settings.no_wake_ups, own_sqlite: settings.own_sqlite, yield_sites: Some(sites.clone()) });
     state.put(sites);
     state.put(orchestration::Sessions::default());
     state.put(activity::Activities::default());

@@ -45,6 +45,7 @@ mod logging;
 mod npm;
 mod runaway;
 mod runtime_options;
+mod own_store;
 mod scale_out;
 mod script_env;
 mod shipping;

@@ -81,6 +81,8 @@ impl Store {
 pub struct StoreOptions {
     /// In-process wake-ups (off only to measure what they buy).
     pub no_wake_ups: bool,
+    /// SQLite files through our own store (`sqlite_store`), not duroxide's provider.
+    pub own_sqlite: bool,
     /// Where yields were made, for nondeterminism failures (None: no notes).
     pub yield_sites: Option<Arc<dyn YieldSites>>,
 }
@@ -106,6 +108,16 @@ pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, Str
         SqliteTarget::Memory => return open_in_memory(options).await,
         SqliteTarget::File(path) => path,
     };
+    if options.own_sqlite {
+        // Our store first, and no std::fs open of the file after it: closing any descriptor of the file drops
+        // every POSIX lock this process holds on it, and another process closing its last connection then
+        // deletes the WAL under our connections (they read a stale snapshot forever).
+        let own = sqlite_store::SqliteStore::open(&path, sqlite_store::Durability::Normal).await?;
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+        return Ok(options.decorate(Arc::new(own), QueuePeek::Sqlite(pool)));
+    }
     let provider = sqlite_file(&path).await?;
     let peek = QueuePeek::Sqlite(provider.get_pool().clone());
     Ok(options.decorate(decorated(SqliteGuard::new(Arc::new(provider))), peek))

@@ -33,7 +33,7 @@ impl YieldSites for NoSites {
 
 /// The decorators of a store a worker opens, nondeterminism notes included.
 fn options() -> StoreOptions {
-    StoreOptions { no_wake_ups: false, yield_sites: Some(Arc::new(NoSites)) }
+    StoreOptions { no_wake_ups: false, own_sqlite: false, yield_sites: Some(Arc::new(NoSites)) }
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
