@@ -4,20 +4,21 @@ use std::process::Command;
 
 use crate::support::repo;
 
+/// Runs a harness under bench/ with python3 on the built binaries; its output, once it succeeded.
+fn harness(args: &[&str]) -> String {
+    let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
+    let out = Command::new("python3").args(args).env("DUROXIDE_BENCH_BIN_DIR", &bin_dir).current_dir(repo()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 #[test]
 fn benchmark_harness_smoke_run_prints_the_comparison_table() {
     let built =
         Command::new(env!("CARGO")).args(["build", "--release", "-q", "-p", "duroxide-baseline"]).current_dir(repo()).status().unwrap();
     assert!(built.success(), "building the pure-Rust baseline failed");
-    let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
-    let out = Command::new("python3")
-        .args(["bench/bench.py", "--smoke", "--no-build"])
-        .env("DUROXIDE_BENCH_BIN_DIR", &bin_dir)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    let stdout = harness(&["bench/bench.py", "--smoke", "--no-build"]);
     // duroxide-node joins when node and its addon can be installed; the harness says why not otherwise.
     let with_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | duroxide-node | JS / Rust | JS / Node |";
     let without_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |";
@@ -44,15 +45,7 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
 
 #[test]
 fn soak_harness_smoke_run_prints_rounds_and_memory() {
-    let bin_dir = std::path::Path::new(crate::support::binary()).parent().unwrap().to_path_buf();
-    let out = Command::new("python3")
-        .args(["bench/soak.py", "--smoke", "--stores", "sqlite"])
-        .env("DUROXIDE_BENCH_BIN_DIR", &bin_dir)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    let stdout = harness(&["bench/soak.py", "--smoke", "--stores", "sqlite"]);
     assert!(stdout.starts_with("| store | round | instances | first done, s | all done, s |"), "{stdout}");
     let rounds: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| SQLite | ")).collect();
     assert_eq!(rounds.len(), 2, "{stdout}");
@@ -62,13 +55,7 @@ fn soak_harness_smoke_run_prints_rounds_and_memory() {
 
 #[test]
 fn typescript_cold_start_benchmark_smoke_run_prints_its_table() {
-    let out = Command::new("python3")
-        .args(["bench/ts_cold_start.py", "--runs", "1", "--lines", "60", "--binary", crate::support::binary()])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
+    let stdout = harness(&["bench/ts_cold_start.py", "--runs", "1", "--lines", "60", "--binary", crate::support::binary()]);
     for row in ["| same code as .mjs (no TypeScript) |", "| .ts, cache off", "| .ts, empty cache", "| .ts, warm cache |"] {
         assert!(stdout.contains(row), "missing {row}:\n{stdout}");
     }

@@ -25,8 +25,6 @@ mod postgres;
 mod queue_peek;
 pub mod sqlite_damage;
 mod sqlite_guard;
-// Not used by the stores yet: step 1 of docs/sqlite-store-plan.md.
-#[allow(dead_code)]
 mod sqlite_store;
 mod transient_retries;
 mod unknown_starts;

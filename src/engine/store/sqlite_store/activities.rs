@@ -9,11 +9,7 @@ use duroxide::providers::{ProviderError, SessionFetchConfig, TagFilter, WorkItem
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
-use super::rows::{classify, lock_token, now_ms, queue_instance, undo_to, with_savepoint};
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-}
+use super::rows::{classify, lock_token, millis, now_ms, queue_instance, undo_to, with_savepoint};
 
 /// Queues an activity (or, from an ack, any worker item) visible now.
 pub fn insert(c: &Connection, item: &WorkItem, now: i64) -> rusqlite::Result<()> {
@@ -59,16 +55,14 @@ fn tag_condition(filter: &TagFilter) -> (String, Vec<Value>) {
     }
 }
 
-/// The oldest visible, unlocked item this worker may take, locked for it.
+/// The oldest visible, unlocked item this worker may take, locked for it
+/// (`TagFilter::None` takes nothing; the provider answers it without a step).
 pub fn fetch(
     c: &Connection,
     lock_timeout: Duration,
     session: Option<&SessionFetchConfig>,
     tags: &TagFilter,
 ) -> Result<Option<(WorkItem, String, u32)>, ProviderError> {
-    if *tags == TagFilter::None {
-        return Ok(None);
-    }
     let op = "fetch_work_item";
     let now = now_ms();
     let (tag_sql, tag_values) = tag_condition(tags);
@@ -136,11 +130,7 @@ pub fn ack(c: &Connection, token: &str, completion: Option<&WorkItem>) -> Result
         _ => None,
     }
     .ok_or_else(|| ProviderError::permanent(op, "Invalid completion type for worker ack"))?;
-    let json = serde_json::to_string(completion).map_err(|e| ProviderError::permanent(op, e.to_string()))?;
-    c.prepare_cached("INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES (?1, ?2, ?3)")
-        .and_then(|mut s| s.execute(params![instance, json, now]))
-        .map_err(|e| classify(op, e))?;
-    Ok(())
+    super::orchestrations::insert(c, instance, completion, now).map_err(|e| classify(op, e))
 }
 
 /// A session in use stays its owner's.

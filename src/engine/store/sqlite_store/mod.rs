@@ -1,6 +1,6 @@
 //! Our own SQLite store (issue 14, in progress; the plan is docs/sqlite-store-plan.md): duroxide's `Provider`
 //! on the built-in provider's schema, every call a step of one writer thread that commits calls in groups.
-//! Not selectable yet (see the plan).
+//! Opt-in for `duroxide run` (`DUROXIDE_SQLITE_STORE=own`, `StoreOptions::own_sqlite`) until it is the default.
 
 mod activities;
 mod admin;
@@ -11,10 +11,8 @@ mod rows;
 mod schema;
 mod writer;
 
-#[allow(unused_imports)]
 pub use provider::SqliteStore;
-#[allow(unused_imports)]
-pub use writer::{Durability, Writer};
+pub use writer::Durability;
 #[cfg(test)]
 mod tests {
     /// The plan's schema step rests on this: sqlx (under duroxide's provider) and rusqlite link one SQLite, so a

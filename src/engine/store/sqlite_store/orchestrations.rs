@@ -12,7 +12,7 @@ use duroxide::providers::{
 use duroxide::{Event, EventKind};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{classify, history_of, lock_token, now_ms, queue_instance, undo_to, with_savepoint};
+use super::rows::{classify, history_of, lock_token, millis, now_ms, queue_instance, undo_to, with_savepoint};
 
 type Fetched = Option<(OrchestrationItem, String, u32)>;
 
@@ -64,10 +64,6 @@ pub fn fetch(c: &Connection, lock_timeout: Duration, filter: Option<&DispatcherC
 /// `major * 1e6 + minor * 1e3 + patch`, the packing the built-in provider compares pinned versions with.
 fn packed(v: &semver::Version) -> i64 {
     (v.major * 1_000_000 + v.minor * 1_000 + v.patch) as i64
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// The instance of the oldest visible message whose instance is not locked
@@ -272,7 +268,8 @@ pub fn ack(
     Ok(())
 }
 
-fn insert(c: &Connection, instance: &str, item: &WorkItem, visible_at: i64) -> rusqlite::Result<()> {
+/// Queues `item` for `instance`'s orchestration, visible from `visible_at` (ms).
+pub fn insert(c: &Connection, instance: &str, item: &WorkItem, visible_at: i64) -> rusqlite::Result<()> {
     let json = serde_json::to_string(item).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     c.prepare_cached("INSERT INTO orchestrator_queue (instance_id, work_item, visible_at) VALUES (?1, ?2, ?3)")?
         .execute(params![instance, json, visible_at])?;

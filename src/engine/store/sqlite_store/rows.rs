@@ -8,6 +8,11 @@ use duroxide::providers::{ProviderError, WorkItem};
 use duroxide::Event;
 use rusqlite::{params, Connection};
 
+/// A duration in milliseconds, capped so that adding it to a time cannot overflow.
+pub fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
