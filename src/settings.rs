@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::bridge;
+use crate::engine::store::Durability;
 
 /// `DUROXIDE_GENERATOR_CACHE`: generators kept between turns (0 = off).
 const GENERATOR_CACHE: &str = "DUROXIDE_GENERATOR_CACHE";
@@ -13,8 +14,6 @@ const REPLAY_CHECK: &str = "DUROXIDE_REPLAY_CHECK";
 /// `DUROXIDE_NO_WAKEUPS=1`: no in-process wake-ups (for benchmarks).
 const NO_WAKEUPS: &str = "DUROXIDE_NO_WAKEUPS";
 
-/// `DUROXIDE_SQLITE_STORE=own`: SQLite files through our own store (issue 14; `sqlx`, duroxide's, is the default).
-const SQLITE_STORE: &str = "DUROXIDE_SQLITE_STORE";
 /// `DUROXIDE_CACHE_DIR`: where transpiled TypeScript is kept (`off`: nowhere).
 const CACHE_DIR: &str = "DUROXIDE_CACHE_DIR";
 
@@ -47,11 +46,7 @@ pub fn bridge_settings(get: impl Fn(&str) -> Option<String>) -> Result<bridge::S
         generator_cache,
         replay_check: flag(&get, REPLAY_CHECK)?,
         no_wake_ups: flag(&get, NO_WAKEUPS)?,
-        own_sqlite: match get(SQLITE_STORE).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("" | "sqlx") => false,
-            Some("own") => true,
-            Some(other) => return Err(format!("{SQLITE_STORE} must be own or sqlx, got '{other}'")),
-        },
+        sqlite_sync: Durability::default(),
         activity_limits: bridge::activity::Limits::default(),
     })
 }
@@ -111,7 +106,5 @@ mod tests {
             "DUROXIDE_GENERATOR_CACHE must be a number of generators to keep (0 turns the cache off), got 'lots'"
         );
         assert_eq!(read(&[(REPLAY_CHECK, "maybe")]).unwrap_err(), "DUROXIDE_REPLAY_CHECK must be 1 or 0, got 'maybe'");
-        assert_eq!(read(&[(SQLITE_STORE, "mine")]).unwrap_err(), "DUROXIDE_SQLITE_STORE must be own or sqlx, got 'mine'");
-        assert!(read(&[(SQLITE_STORE, "own")]).unwrap().own_sqlite);
     }
 }

@@ -44,8 +44,8 @@ pub struct Settings {
     pub replay_check: bool,
     /// No in-process wake-ups (only to measure what they buy).
     pub no_wake_ups: bool,
-    /// SQLite files through our own store instead of duroxide's provider (issue 14, not the default yet).
-    pub own_sqlite: bool,
+    /// How durable commits to SQLite files are (`--sqlite-sync`, set by the CLI).
+    pub sqlite_sync: crate::engine::store::Durability,
     /// How long activities may run.
     pub activity_limits: activity::Limits,
 }
@@ -53,7 +53,7 @@ pub struct Settings {
 /// Puts the bridge's per-isolate state into a new isolate's op state.
 pub fn install(state: &mut OpState, settings: &Settings) {
     let sites = Arc::new(yield_sites::SiteBook::default());
-    state.put(StoreOptions { no_wake_ups: settings.no_wake_ups, own_sqlite: settings.own_sqlite, yield_sites: Some(sites.clone()) });
+    state.put(StoreOptions { no_wake_ups: settings.no_wake_ups, sqlite_sync: settings.sqlite_sync, yield_sites: Some(sites.clone()) });
     state.put(sites);
     state.put(orchestration::Sessions::default());
     state.put(activity::Activities::default());
@@ -69,8 +69,7 @@ pub fn install(state: &mut OpState, settings: &Settings) {
 /// an op (duroxide's handlers). Never call into JS inside `f`.
 fn with_state<R>(f: impl FnOnce(&mut OpState) -> R) -> Result<R, String> {
     let state = host::op_state()?;
-    let mut state = state
-        .try_borrow_mut()
-        .map_err(|_| "internal error: the JavaScript engine's state is busy (re-entrant call)".to_string())?;
+    let mut state =
+        state.try_borrow_mut().map_err(|_| "internal error: the JavaScript engine's state is busy (re-entrant call)".to_string())?;
     Ok(f(&mut state))
 }

@@ -6,17 +6,36 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::engine::client::Client;
-use crate::engine::store::{self, Store, StoreOptions};
+use crate::engine::store::{self, Durability, Store, StoreOptions};
 use crate::failure::Failure;
 
 #[derive(Args, Clone, Debug)]
 pub struct StoreArgs {
-    /// History store: sqlite:PATH or postgres://USER:PASS@HOST/DB
+    /// History store: sqlite:PATH, postgres://USER:PASS@HOST/DB, or sqlite+sqlx:PATH for duroxide's built-in SQLite provider
     #[arg(long, env = "DUROXIDE_STORE", default_value = "sqlite:./duroxide.db", global = true)]
     pub store: String,
     /// PostgreSQL schema (created if missing)
     #[arg(long, env = "DUROXIDE_SCHEMA", global = true)]
     pub schema: Option<String>,
+    /// SQLite commits: normal survives a crash of the process, full (an fsync per commit) also a power loss
+    #[arg(long, env = "DUROXIDE_SQLITE_SYNC", value_enum, default_value_t = SqliteSync::Normal, global = true)]
+    pub sqlite_sync: SqliteSync,
+}
+
+/// `--sqlite-sync`: SQLite's `synchronous` setting for our store's commits.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum SqliteSync {
+    Normal,
+    Full,
+}
+
+impl SqliteSync {
+    pub fn durability(self) -> Durability {
+        match self {
+            SqliteSync::Normal => Durability::Normal,
+            SqliteSync::Full => Durability::Full,
+        }
+    }
 }
 
 impl StoreArgs {
@@ -39,7 +58,9 @@ impl StoreArgs {
                 )));
             }
         }
-        Ok(Client::new(&self.open_or_create(&StoreOptions::default()).await?))
+        Ok(Client::new(
+            &self.open_or_create(&StoreOptions { sqlite_sync: self.sqlite_sync.durability(), ..StoreOptions::default() }).await?,
+        ))
     }
 }
 

@@ -197,6 +197,7 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let mut bridge = crate::settings::from_env().map_err(Failure::Usage)?;
     crate::host::modules::transpile_cache::configure(crate::settings::typescript_cache_from_env());
     bridge.activity_limits = args.limits.activity_limits();
+    bridge.sqlite_sync = store.sqlite_sync.durability();
     let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
     let job = job_of(&args)?;
     let plan = ServePlan { store: store.clone(), options: args.runtime.options(), job, shutdown_grace: args.runtime.shutdown_grace };

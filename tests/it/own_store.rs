@@ -1,12 +1,14 @@
-//! Our own SQLite store (issue 14) under a real worker, while it is not the default
-//! (`DUROXIDE_SQLITE_STORE=own`).
+//! Our own SQLite store (issue 14, what `sqlite:` opens) next to duroxide's built-in
+//! provider (`sqlite+sqlx:`, also what duroxide-node writes): one file, either of them.
 
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{command, run_cmd, TempDir};
+use crate::support::{command, fixture, run, run_cmd, TempDir};
 
-/// A worker on our store takes a start another process wrote (through duroxide's provider: both
-/// use one schema) while it idles. It did not when opening the file had closed a descriptor of it
+/// A worker on our store takes a start another process wrote through duroxide's provider while
+/// it idles. It did not when opening the file had closed a descriptor of it
 /// after SQLite's connections existed: the POSIX locks went with it, the other process deleted
 /// the WAL on exit, and the worker read a stale snapshot forever.
 #[test]
@@ -15,17 +17,106 @@ fn a_worker_on_our_store_takes_work_another_process_queues_while_it_idles() {
     let module = dir.write("w.js", "exports.orchestrations = { Hi: function* (ctx, x) { return yield ctx.scheduleActivity('A', x); } };\nexports.activities = { A: async (ctx, x) => `hi ${x}` };\n");
     let store = format!("sqlite:{}", dir.path().join("w.db").display());
     let mut worker = command(&["run", module.to_str().unwrap(), "--store", &store]);
-    worker.env("DUROXIDE_SQLITE_STORE", "own").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    worker.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
     let mut worker = worker.spawn().unwrap();
     let ready = Instant::now();
     while !dir.path().join("w.db").exists() && ready.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let started = run_cmd(command(&["start", "Hi", "--input", "1", "--id", "h1", "--store", &store]));
+    let built_in = store.replace("sqlite:", "sqlite+sqlx:");
+    let started = run_cmd(command(&["start", "Hi", "--input", "1", "--id", "h1", "--store", &built_in]));
     assert_eq!(started.code, 0, "{}", started.stderr);
     let waited = run_cmd(command(&["wait", "h1", "--timeout", "10s", "--store", &store]));
     let _ = worker.kill();
     let _ = worker.wait();
     assert_eq!((waited.code, waited.stdout.trim()), (0, "\"hi 1\""), "{}", waited.stderr);
+}
+
+/// Runs durable_job.js on `db` until its step 3 is done, then kills it (SIGKILL).
+fn kill_after_step_3(db: &str, id: &str) {
+    let mut child = command(&["run", fixture("durable_job.js").to_str().unwrap(), db, id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> =
+        BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).take_while(|l| l != "step 3 done").collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(lines.first().map(String::as_str), Some("started"), "{lines:?}");
+}
+
+/// A file duroxide's built-in provider wrote, with an instance in the middle of its work, opens
+/// in our store and the instance carries on from where it was (and the other way round).
+#[test]
+fn running_instances_of_a_file_the_built_in_provider_wrote_continue_in_ours_and_back() {
+    let dir = TempDir::new("own-store-compat");
+    let path = dir.path().join("job.db");
+    let (built_in, ours) = (format!("sqlite+sqlx:{}", path.display()), format!("sqlite:{}", path.display()));
+    let job = fixture("durable_job.js");
+    for (first, then, id) in [(&built_in, &ours, "from-built-in"), (&ours, &built_in, "from-ours")] {
+        kill_after_step_3(first, id);
+        let second = run(&["run", job.to_str().unwrap(), then, id]);
+        assert_eq!(second.code, 0, "{id}: {}", second.stderr);
+        let lines: Vec<&str> = second.stdout.lines().collect();
+        assert_eq!((lines.first(), lines.last()), (Some(&"resumed from Running"), Some(&"result Completed 360")), "{id}: {lines:?}");
+        for finished_before_the_kill in ["step 0 start", "step 1 start", "step 2 start"] {
+            assert!(!lines.contains(&finished_before_the_kill), "{id}: a completed step ran again: {lines:?}");
+        }
+    }
+    let listed = run(&["list", "--store", &ours]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_eq!(listed.stdout.matches("Completed").count(), 2, "{}", listed.stdout);
+}
+
+/// Starts (unless they exist) and waits for `n` instances whose activity says `ran ID`; prints
+/// `Completed ID` as the client learns each is done.
+const LOAD: &str = r#"
+const { Client, Runtime, SqliteProvider } = require('duroxide');
+const [db, n] = process.argv.slice(2);
+(async () => {
+  const provider = await SqliteProvider.open(db);
+  const client = new Client(provider);
+  const runtime = new Runtime(provider, { dispatcherPollIntervalMs: 10, workerLockTimeoutMs: 2000 });
+  runtime.registerActivity('Note', async (ctx, id) => { console.log(`ran ${id}`); return id; });
+  runtime.registerOrchestration('Load', function* (ctx, id) { return yield ctx.scheduleActivity('Note', id); });
+  await runtime.start();
+  const ids = Array.from({ length: Number(n) }, (_, i) => `load-${i}`);
+  for (const id of ids) if ((await client.getStatus(id)).status === 'NotFound') await client.startOrchestration(id, 'Load', id);
+  await Promise.all(ids.map(async (id) => console.log(`${(await client.waitForOrchestration(id, 60000)).status} ${id}`)));
+  await runtime.shutdown();
+})();
+"#;
+
+/// kill -9 in the middle of a burst: every completion a client was told of before the kill is
+/// still there after it (its activity does not run again), and the rest finish on the rerun.
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_completion() {
+    let dir = TempDir::new("own-store-kill");
+    let script = dir.write("load.js", LOAD);
+    let db = format!("sqlite:{}", dir.path().join("load.db").display());
+    let mut child = command(&["run", script.to_str().unwrap(), &db, "400"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut acknowledged = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok) {
+        if let Some(id) = line.strip_prefix("Completed ") {
+            acknowledged.push(id.to_string());
+            if acknowledged.len() == 100 {
+                break;
+            }
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(acknowledged.len(), 100, "the first run was killed before 100 completions");
+    let listed = run(&["list", "--status", "Completed", "--store", &db]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let missing: Vec<&String> = acknowledged.iter().filter(|id| !listed.stdout.split_whitespace().any(|w| w == id.as_str())).collect();
+    assert!(missing.is_empty(), "completions told to the client are not in the store after the kill: {missing:?}");
+
+    let rerun = run(&["run", script.to_str().unwrap(), &db, "400"]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert_eq!(rerun.stdout.lines().filter(|l| l.starts_with("Completed load-")).count(), 400, "{}", rerun.stdout);
+    let ran_again: Vec<&String> = acknowledged.iter().filter(|id| rerun.stdout.lines().any(|l| l == format!("ran {id}"))).collect();
+    assert!(ran_again.is_empty(), "completions told to the client were lost: {ran_again:?}");
 }

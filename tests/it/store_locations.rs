@@ -122,10 +122,8 @@ fn the_worker_banner_hides_a_query_password() {
     let store = format!("{bare}?password={password}");
     let workflows = fixture("workflows.mjs");
     let schema = format!("banner_{}", std::process::id());
-    let mut child = command(&["--store", &store, "--schema", &schema, "run", workflows.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        command(&["--store", &store, "--schema", &schema, "run", workflows.to_str().unwrap()]).stderr(Stdio::piped()).spawn().unwrap();
     let mut banner = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stderr.take().unwrap()), &mut banner).unwrap();
     let _ = child.kill();
@@ -146,7 +144,11 @@ fn damage_is_said_by_every_verb(db: &std::path::Path, says: &str) {
         args.extend_from_slice(&verb);
         let r = run(&args);
         assert_ne!(r.code, 0, "{verb:?}");
-        assert_eq!(r.stderr.trim(), format!("error: the SQLite database {} is damaged: {says} (restore it from a backup)", db.display()), "{verb:?}");
+        assert_eq!(
+            r.stderr.trim(),
+            format!("error: the SQLite database {} is damaged: {says} (restore it from a backup)", db.display()),
+            "{verb:?}"
+        );
     }
 }
 
@@ -179,4 +181,32 @@ fn a_database_with_damaged_pages_is_said_at_once() {
     bytes[page..5 * page].fill(7);
     std::fs::write(&db, bytes).unwrap();
     damage_is_said_by_every_verb(&db, "database disk image is malformed");
+}
+
+/// `--sqlite-sync full` runs like the default; a value it does not know is one line and exit 2.
+#[test]
+fn sqlite_sync_is_normal_or_full() {
+    let dir = TempDir::new("sqlite-sync");
+    let store = format!("sqlite:{}", dir.path().join("app.db").display());
+    let workflows = fixture("workflows.mjs");
+    let job = run(&[
+        "--store",
+        &store,
+        "--sqlite-sync",
+        "full",
+        "run",
+        workflows.to_str().unwrap(),
+        "--start",
+        "LongJob",
+        "--input",
+        "2",
+        "--id",
+        "j",
+    ]);
+    assert_eq!(job.code, 0, "{}", job.stderr);
+    let listed = run(&["--store", &store, "list"]);
+    assert!(listed.stdout.contains("Completed"), "{}", listed.stdout);
+    let r = run(&["--store", &store, "--sqlite-sync", "sometimes", "list"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: invalid value 'sometimes' for '--sqlite-sync <SQLITE_SYNC>'"), "{}", r.stderr);
 }

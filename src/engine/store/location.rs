@@ -24,14 +24,15 @@ pub enum Location {
 const EXPECTED: &str = "use sqlite:PATH for a file, or postgres://USER:PASSWORD@HOST/DB";
 
 /// Reads `--store`: `sqlite:path`, `sqlite://path`, a bare path, `:memory:`,
-/// or `postgres://...`. Other schemes, and text that looks like a mistyped
-/// URL, are refused rather than taken as a file name.
+/// `sqlite+sqlx:...` (the same, through duroxide's built-in provider), or
+/// `postgres://...`. Other schemes, and text that looks like a mistyped URL,
+/// are refused rather than taken as a file name.
 pub fn parse_location(raw: &str) -> Result<Location, String> {
     if is_postgres_url(raw) {
         check_postgres_url(raw)?;
         return Ok(Location::Postgres(raw.to_string()));
     }
-    if raw.starts_with("sqlite:") || raw == ":memory:" {
+    if raw.starts_with("sqlite:") || raw.starts_with(BUILT_IN) || raw == ":memory:" {
         return parse_sqlite_location(raw).map(Location::Sqlite);
     }
     let shown = redact(raw);
@@ -56,9 +57,19 @@ fn looks_like_a_url(raw: &str) -> bool {
     CREDENTIALS.is_match(raw) || raw.starts_with("postgres") && raw.contains("//")
 }
 
-/// Accepts `sqlite:path`, `sqlite://path`, a bare path, or `:memory:`.
+/// The scheme that picks duroxide's own SQLite provider instead of ours.
+const BUILT_IN: &str = "sqlite+sqlx:";
+
+/// Whether a SQLite location asks for duroxide's built-in provider (`sqlite+sqlx:PATH`).
+pub fn wants_built_in_sqlite(raw: &str) -> bool {
+    raw.starts_with(BUILT_IN)
+}
+
+/// Accepts `sqlite:path`, `sqlite://path`, a bare path, or `:memory:`, each
+/// also with `sqlite+sqlx:` in place of `sqlite:`.
 pub fn parse_sqlite_location(raw: &str) -> Result<SqliteTarget, String> {
-    let rest = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")).unwrap_or(raw);
+    let rest = raw.strip_prefix(BUILT_IN).map_or(raw, |rest| rest.strip_prefix("//").unwrap_or(rest));
+    let rest = rest.strip_prefix("sqlite://").or_else(|| rest.strip_prefix("sqlite:")).unwrap_or(rest);
     if rest == ":memory:" {
         return Ok(SqliteTarget::Memory);
     }
@@ -135,6 +146,12 @@ mod tests {
         assert_eq!(parse_location("sqlite::memory:"), Ok(Location::Sqlite(SqliteTarget::Memory)));
         assert_eq!(parse_location(":memory:"), Ok(Location::Sqlite(SqliteTarget::Memory)));
         assert!(parse_location("sqlite:").is_err());
+        assert_eq!(parse_location("sqlite+sqlx:a/b.db"), file("a/b.db"));
+        assert_eq!(parse_location("sqlite+sqlx:///tmp/x.db"), file("/tmp/x.db"));
+        assert_eq!(parse_location("sqlite+sqlx::memory:"), Ok(Location::Sqlite(SqliteTarget::Memory)));
+        assert!(wants_built_in_sqlite("sqlite+sqlx:a.db"));
+        assert!(!wants_built_in_sqlite("sqlite:a.db") && !wants_built_in_sqlite("a.db"));
+        assert!(parse_location("sqlite+sqlx:").is_err());
     }
 
     #[test]

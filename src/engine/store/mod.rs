@@ -45,6 +45,7 @@ pub use location::{parse_location, parse_sqlite_location, redact, Location, Sqli
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
 pub use queue_peek::{InFlight, QueuePeek, QueuedStart};
 pub use sqlite_guard::SqliteGuard;
+pub use sqlite_store::Durability;
 pub use transient_retries::TransientRetries;
 pub use unknown_starts::UnknownStarts;
 pub use wake_ups::WakeUps;
@@ -79,8 +80,8 @@ impl Store {
 pub struct StoreOptions {
     /// In-process wake-ups (off only to measure what they buy).
     pub no_wake_ups: bool,
-    /// SQLite files through our own store (`sqlite_store`), not duroxide's provider.
-    pub own_sqlite: bool,
+    /// How durable a commit to a SQLite file through our store is (`--sqlite-sync`).
+    pub sqlite_sync: Durability,
     /// Where yields were made, for nondeterminism failures (None: no notes).
     pub yield_sites: Option<Arc<dyn YieldSites>>,
 }
@@ -101,22 +102,27 @@ impl StoreOptions {
     }
 }
 
+/// Opens a SQLite location (see `location`): our own store, or duroxide's
+/// built-in provider for `sqlite+sqlx:`.
 pub async fn open_sqlite(raw: &str, options: &StoreOptions) -> Result<Store, String> {
-    let path = match parse_sqlite_location(raw)? {
-        SqliteTarget::Memory => return open_in_memory(options).await,
-        SqliteTarget::File(path) => path,
-    };
-    if options.own_sqlite {
-        // Our store first, and no std::fs open of the file after it: closing any descriptor of the file drops
-        // every POSIX lock this process holds on it, and another process closing its last connection then
-        // deletes the WAL under our connections (they read a stale snapshot forever).
-        let own = sqlite_store::SqliteStore::open(&path, sqlite_store::Durability::Normal).await?;
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
-        return Ok(options.decorate(Arc::new(own), QueuePeek::Sqlite(pool)));
+    let target = parse_sqlite_location(raw)?;
+    if location::wants_built_in_sqlite(raw) {
+        return open_built_in_sqlite(target, options).await;
     }
-    let provider = sqlite_file(&path).await?;
+    let own = Arc::new(match target {
+        SqliteTarget::Memory => sqlite_store::SqliteStore::in_memory(&memory_database_name(), options.sqlite_sync).await?,
+        SqliteTarget::File(path) => sqlite_store::SqliteStore::open(&path, options.sqlite_sync).await?,
+    });
+    Ok(options.decorate(own.clone(), QueuePeek::Own(own)))
+}
+
+async fn open_built_in_sqlite(target: SqliteTarget, options: &StoreOptions) -> Result<Store, String> {
+    let provider = match target {
+        SqliteTarget::Memory => SqliteProvider::new(&format!("sqlite:{}", memory_database_uri(&memory_database_name())), None)
+            .await
+            .map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?,
+        SqliteTarget::File(path) => sqlite_file(&path).await?,
+    };
     let peek = QueuePeek::Sqlite(provider.get_pool().clone());
     Ok(options.decorate(decorated(SqliteGuard::new(Arc::new(provider))), peek))
 }
@@ -183,12 +189,19 @@ static MEMORY_DATABASES: AtomicU64 = AtomicU64::new(0);
 
 /// Each in-memory store is its own database (duroxide's own helper shares one
 /// per process, which would leak state between providers of one script).
+fn memory_database_name() -> String {
+    format!("duroxide-memory-{}-{}", std::process::id(), MEMORY_DATABASES.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A named in-memory database every connection of this process can open:
+/// sqlx (under duroxide's provider) and rusqlite link the same SQLite.
+fn memory_database_uri(name: &str) -> String {
+    format!("file:{name}?mode=memory&cache=shared")
+}
+
+/// A new in-memory store (`SqliteProvider.inMemory()`, `:memory:`).
 pub async fn open_in_memory(options: &StoreOptions) -> Result<Store, String> {
-    let n = MEMORY_DATABASES.fetch_add(1, Ordering::Relaxed);
-    let url = format!("sqlite:file:duroxide-memory-{}-{n}?mode=memory&cache=shared", std::process::id());
-    let provider = SqliteProvider::new(&url, None).await.map_err(|e| format!("cannot create in-memory SQLite database: {e}"))?;
-    let peek = QueuePeek::Sqlite(provider.get_pool().clone());
-    Ok(options.decorate(decorated(SqliteGuard::new(Arc::new(provider))), peek))
+    open_sqlite(":memory:", options).await
 }
 
 pub async fn open_postgres(raw: &str, schema: Option<&str>, options: &StoreOptions) -> Result<Store, String> {

@@ -1,12 +1,15 @@
 //! Reads of the stores' queues that duroxide's API does not offer: starts no
 //! worker has taken yet (the instance does not exist until one does) and
 //! activities locked by a worker right now. Plain SELECTs on the provider's
-//! own pool; nothing here writes.
+//! own connections; nothing here writes.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use sqlx::{PgPool, SqlitePool};
+
+use super::sqlite_store::SqliteStore;
 
 /// A start waiting in the orchestrator queue.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -32,16 +35,35 @@ pub struct InFlight {
 }
 
 pub enum QueuePeek {
+    /// Our SQLite store: the queries run on its writer thread.
+    Own(Arc<SqliteStore>),
+    /// duroxide's built-in SQLite provider's pool.
     Sqlite(SqlitePool),
-    Postgres { pool: PgPool, schema: String },
+    Postgres {
+        pool: PgPool,
+        schema: String,
+    },
 }
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn failed(e: sqlx::Error) -> String {
+fn failed(e: impl std::fmt::Display) -> String {
     format!("reading the queues failed: {e}")
+}
+
+/// Every row of `sql`, as the four columns both queries have.
+fn all_rows<A, B, C, D>(c: &rusqlite::Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<(A, B, C, D)>>
+where
+    A: rusqlite::types::FromSql,
+    B: rusqlite::types::FromSql,
+    C: rusqlite::types::FromSql,
+    D: rusqlite::types::FromSql,
+{
+    let mut statement = c.prepare_cached(sql)?;
+    let rows = statement.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    rows.collect()
 }
 
 const SQLITE_STARTS: &str = "
@@ -89,10 +111,15 @@ impl QueuePeek {
     pub async fn queued_starts(&self, instance: Option<&str>) -> Result<Vec<QueuedStart>, String> {
         type Row = (String, Option<String>, Option<String>, i64);
         let rows: Vec<Row> = match self {
-            QueuePeek::Sqlite(pool) => sqlx::query_as::<_, Row>(SQLITE_STARTS).bind(instance).fetch_all(pool).await,
-            QueuePeek::Postgres { pool, schema } => sqlx::query_as::<_, Row>(&pg_starts(schema)).bind(instance).fetch_all(pool).await,
-        }
-        .map_err(failed)?;
+            QueuePeek::Own(store) => {
+                let instance = instance.map(str::to_string);
+                store.query(move |c| all_rows(c, SQLITE_STARTS, rusqlite::params![instance])).await.map_err(failed)?
+            }
+            QueuePeek::Sqlite(pool) => sqlx::query_as::<_, Row>(SQLITE_STARTS).bind(instance).fetch_all(pool).await.map_err(failed)?,
+            QueuePeek::Postgres { pool, schema } => {
+                sqlx::query_as::<_, Row>(&pg_starts(schema)).bind(instance).fetch_all(pool).await.map_err(failed)?
+            }
+        };
         let mut starts: Vec<QueuedStart> = Vec::new();
         for (instance_id, name, version, attempts) in rows {
             if starts.iter().any(|s| s.instance_id == instance_id) {
@@ -117,10 +144,12 @@ impl QueuePeek {
         let now = now_ms();
         type Row = (Option<String>, Option<String>, i64, i64);
         let rows: Vec<Row> = match self {
-            QueuePeek::Sqlite(pool) => sqlx::query_as::<_, Row>(SQLITE_IN_FLIGHT).bind(now).fetch_all(pool).await,
-            QueuePeek::Postgres { pool, schema } => sqlx::query_as::<_, Row>(&pg_in_flight(schema)).bind(now).fetch_all(pool).await,
-        }
-        .map_err(failed)?;
+            QueuePeek::Own(store) => store.query(move |c| all_rows(c, SQLITE_IN_FLIGHT, [now])).await.map_err(failed)?,
+            QueuePeek::Sqlite(pool) => sqlx::query_as::<_, Row>(SQLITE_IN_FLIGHT).bind(now).fetch_all(pool).await.map_err(failed)?,
+            QueuePeek::Postgres { pool, schema } => {
+                sqlx::query_as::<_, Row>(&pg_in_flight(schema)).bind(now).fetch_all(pool).await.map_err(failed)?
+            }
+        };
         Ok(rows
             .into_iter()
             .map(|(instance, name, attempt, locked_until)| InFlight {

@@ -33,7 +33,7 @@ impl YieldSites for NoSites {
 
 /// The decorators of a store a worker opens, nondeterminism notes included.
 fn options() -> StoreOptions {
-    StoreOptions { no_wake_ups: false, own_sqlite: false, yield_sites: Some(Arc::new(NoSites)) }
+    StoreOptions { no_wake_ups: false, sqlite_sync: Default::default(), yield_sites: Some(Arc::new(NoSites)) }
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -98,7 +98,7 @@ impl Fresh {
 impl ProviderFactory for Fresh {
     async fn create_provider(&self) -> Arc<dyn Provider> {
         let store = match self {
-            Fresh::Sqlite(folder) => super::open_sqlite(folder.database().to_str().unwrap(), &options()).await,
+            Fresh::Sqlite(folder) => super::open_sqlite(&format!("sqlite+sqlx:{}", folder.database().display()), &options()).await,
             Fresh::Postgres(schema) => super::open_postgres(&pg_url(), Some(schema), &options()).await,
             Fresh::Own(folder) => {
                 let store = super::sqlite_store::SqliteStore::open(&folder.database(), super::sqlite_store::Durability::Normal).await;

@@ -1,6 +1,6 @@
-//! Our own SQLite store (issue 14, in progress; the plan is docs/sqlite-store-plan.md): duroxide's `Provider`
-//! on the built-in provider's schema, every call a step of one writer thread that commits calls in groups.
-//! Opt-in for `duroxide run` (`DUROXIDE_SQLITE_STORE=own`, `StoreOptions::own_sqlite`) until it is the default.
+//! Our own SQLite store, what `sqlite:` locations open (`sqlite+sqlx:` opens duroxide's built-in provider; the
+//! design is docs/sqlite-store-plan.md): duroxide's `Provider` on the built-in provider's schema, every call a
+//! step of one writer thread that commits calls in groups.
 
 mod activities;
 mod admin;
@@ -15,6 +15,25 @@ pub use provider::SqliteStore;
 pub use writer::Durability;
 #[cfg(test)]
 mod tests {
+    use super::{Durability, SqliteStore};
+
+    /// `--sqlite-sync` reaches the connection that commits.
+    #[tokio::test]
+    async fn durability_is_the_writers_synchronous_setting() {
+        let dir = std::env::temp_dir().join(format!("duroxide-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (durability, expected) in [(Durability::Normal, 1), (Durability::Full, 2)] {
+            let store = SqliteStore::open(&dir.join(format!("{expected}.db")), durability).await.unwrap();
+            let synchronous: i64 = store.query(|c| c.query_row("PRAGMA synchronous", [], |r| r.get(0))).await.unwrap();
+            assert_eq!(synchronous, expected, "{durability:?}");
+        }
+        let memory = SqliteStore::in_memory("duroxide-sync-check", Durability::Full).await.unwrap();
+        let tables: i64 =
+            memory.query(|c| c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'history'", [], |r| r.get(0))).await.unwrap();
+        assert_eq!(tables, 1, "an in-memory store has duroxide's schema");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// The plan's schema step rests on this: sqlx (under duroxide's provider) and rusqlite link one SQLite, so a
     /// shared-cache in-memory database duroxide created is the same database for a rusqlite connection.
     #[tokio::test]

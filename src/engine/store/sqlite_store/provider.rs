@@ -12,7 +12,7 @@ use duroxide::providers::{
     SystemMetrics, TagFilter, WorkItem,
 };
 use duroxide::{Event, EventKind, SystemStats};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::Notify;
 
 use super::rows::{self, append_history, classify, history_of};
@@ -33,7 +33,28 @@ impl SqliteStore {
     /// Opens the file at `path`; a new file gets duroxide's own schema first (see `schema`).
     pub async fn open(path: &Path, durability: Durability) -> Result<SqliteStore, String> {
         super::schema::ensure(path).await?;
-        Ok(SqliteStore { writer: Writer::open(path, durability)?, orchestrator_work: Notify::new(), worker_work: Notify::new() })
+        let connection = Connection::open(path).map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+        SqliteStore::over(connection, durability, &path.display().to_string())
+    }
+
+    /// A new in-memory database named `name`, alive as long as the store.
+    pub async fn in_memory(name: &str, durability: Durability) -> Result<SqliteStore, String> {
+        let uri = super::super::memory_database_uri(name);
+        let fail = |e: String| format!("cannot create in-memory SQLite database: {e}");
+        let built_in = super::schema::create_in_memory(&uri).await.map_err(fail)?;
+        let connection = Connection::open_with_flags(&uri, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI)
+            .map_err(|e| fail(e.to_string()))?;
+        // Ours is now the only connection: a shared-cache database has table locks that no busy timeout waits on.
+        built_in.close().await;
+        SqliteStore::over(connection, durability, "the in-memory database")
+    }
+
+    fn over(connection: Connection, durability: Durability, shown: &str) -> Result<SqliteStore, String> {
+        Ok(SqliteStore {
+            writer: Writer::open(connection, durability, shown)?,
+            orchestrator_work: Notify::new(),
+            worker_work: Notify::new(),
+        })
     }
 
     /// Long polling: tries `fetch` until it finds something or `poll_timeout`
@@ -70,6 +91,18 @@ impl SqliteStore {
                 _ = tokio::time::sleep(nap) => {}
             }
         }
+    }
+
+    /// A query of this process's own (`QueuePeek`), run in the writer's next group.
+    pub async fn query<R: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, String> {
+        self.writer.write(read).await.map_err(|failed| match failed {
+            Failed::Call(e) => e.to_string(),
+            Failed::Commit(why) => why,
+            Failed::Stopped => "the store is closed".into(),
+        })
     }
 
     async fn step<R: Send + 'static>(

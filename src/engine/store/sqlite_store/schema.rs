@@ -10,3 +10,10 @@ pub async fn ensure(path: &Path) -> Result<(), String> {
     built_in.get_pool().close().await;
     Ok(())
 }
+
+/// Creates the schema in the shared-cache in-memory database `uri`; the
+/// database lives while the returned pool (or any other connection) is open.
+pub async fn create_in_memory(uri: &str) -> Result<sqlx::SqlitePool, String> {
+    let built_in = duroxide::providers::sqlite::SqliteProvider::new(&format!("sqlite:{uri}"), None).await.map_err(|e| e.to_string())?;
+    Ok(built_in.get_pool().clone())
+}

@@ -6,7 +6,6 @@
 //! told "done" before its rows are. A call that fails rolls back its own
 //! savepoint and gets its error; the others in the group are not touched.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
@@ -45,17 +44,16 @@ pub enum Failed<E> {
 }
 
 /// How durable a commit is: NORMAL (WAL) survives a process crash, FULL also a power loss.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Durability {
+    #[default]
     Normal,
-    // For `--sqlite-sync full` (docs/sqlite-store-plan.md step 6); the tests use it already.
-    #[allow(dead_code)]
     Full,
 }
 
 impl Writer {
-    pub fn open(path: &Path, durability: Durability) -> Result<Writer, String> {
-        let connection = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    /// Takes `connection` (to the database `shown` names in errors) over on a thread of its own.
+    pub fn open(connection: Connection, durability: Durability, shown: &str) -> Result<Writer, String> {
         let pragmas = format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = 60000; PRAGMA foreign_keys = ON;",
             match durability {
@@ -63,7 +61,7 @@ impl Writer {
                 Durability::Full => "FULL",
             }
         );
-        connection.execute_batch(&pragmas).map_err(|e| format!("cannot set up {}: {e}", path.display()))?;
+        connection.execute_batch(&pragmas).map_err(|e| format!("cannot set up {shown}: {e}"))?;
         let (calls, queue) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
         let counted = commits.clone();
@@ -177,8 +175,7 @@ mod tests {
     }
 
     fn writer(file: &TempFile) -> Arc<Writer> {
-        let writer = Writer::open(&file.0, Durability::Normal).unwrap();
-        Arc::new(writer)
+        Arc::new(Writer::open(Connection::open(&file.0).unwrap(), Durability::Normal, "test").unwrap())
     }
 
     async fn create_table(writer: &Writer) {
@@ -261,7 +258,7 @@ mod tests {
     #[tokio::test]
     async fn dropping_the_writer_finishes_what_was_sent() {
         let file = TempFile::new("drop");
-        let writer = Writer::open(&file.0, Durability::Full).unwrap();
+        let writer = Writer::open(Connection::open(&file.0).unwrap(), Durability::Full, "test").unwrap();
         create_table(&writer).await;
         writer.write(|c| c.execute("INSERT INTO t VALUES (7)", [])).await.unwrap();
         drop(writer);
