@@ -23,9 +23,11 @@ WORKLOADS = os.path.join(ROOT, "bench/workloads.js")
 NODE_ADDON = "duroxide-linux-x64-gnu@0.1.29"
 NODE_PREFIX = os.path.join(TARGET, "bench-node")
 
-JS, RUST, NODE, OTHER = "duroxide (JS)", "pure Rust duroxide", "duroxide-node", "other duroxide (--compare)"
+JS, BUILT_IN, RUST, NODE, OTHER = ("duroxide (JS)", "duroxide (JS), duroxide's built-in SQLite provider", "pure Rust duroxide",
+                                   "duroxide-node", "other duroxide (--compare)")
 COMMANDS = {
     JS: ([os.path.join(BIN, "duroxide"), "run", WORKLOADS], {}),
+    BUILT_IN: ([os.path.join(BIN, "duroxide"), "run", WORKLOADS], {}),
     RUST: ([os.path.join(BIN, "duroxide-baseline")], {}),
     NODE: (["node", WORKLOADS],
            {"NODE_PATH": os.pathsep.join([os.path.join(ROOT, "bench/node"), os.path.join(NODE_PREFIX, "node_modules")])}),
@@ -37,6 +39,13 @@ FULL = [("hello", 200, "throughput"), ("seq10", 200, "throughput"), ("fan100", 2
 SMOKE = [("hello", 3, "throughput"), ("seq10", 2, "throughput"), ("fan100", 1, "throughput"),
          ("timer", 2, "throughput"), ("replay1000", 1, "throughput"), ("hello", 3, "latency"),
          ("hello", 1, "cold"), ("hello", 5, "memory")]
+# A backlog: every hello queued before the runtime starts (one worker). The built-in provider's 10,000 would take
+# ~5 minutes, so it runs the smaller ones only.
+BACKLOG_FULL = [1000, 10000]
+BACKLOG_SMOKE = [20, 100]
+BACKLOG_BUILT_IN_MAX = 3000
+# The store a side opens its file through (a prefix of the path).
+STORE_SCHEME = {BUILT_IN: "sqlite+sqlx:"}
 # What the generator cache buys: the JS side with it (default) and without it.
 CACHE_FULL = [("replay1000", 1), ("seq10", 200), ("fan100", 20)]
 CACHE_SMOKE = [("replay1000", 1)]
@@ -92,8 +101,9 @@ def run(side, workload, count, mode, replay, env=None):
     command, side_env = COMMANDS[side]
     folder = tempfile.mkdtemp(prefix="duroxide-bench-")
     try:
-        program_mode = "latency" if mode == "latency" else "throughput"
-        args = command + [workload, str(count), program_mode, os.path.join(folder, "bench.db"), str(replay)]
+        program_mode = mode if mode in ("latency", "backlog") else "throughput"
+        db = STORE_SCHEME.get(side, "") + os.path.join(folder, "bench.db")
+        args = command + [workload, str(count), program_mode, db, str(replay)]
         # Files, not pipes: a chatty child must never block on a full pipe.
         out_path, err_path = os.path.join(folder, "out"), os.path.join(folder, "err")
         with open(out_path, "w") as out_file, open(err_path, "w") as err_file:
@@ -157,6 +167,21 @@ def table(title, columns, ratio_names, rows):
         print(f"| {name} | {metric} | " + " | ".join([fmt(v) for v in values] + ratios) + " |")
 
 
+def backlog(counts):
+    """One worker, `count` hellos queued before it starts: throughput and the first completion, ours and the
+    built-in provider's, and how much of the smallest backlog's throughput the largest keeps."""
+    rows = []
+    for count in counts:
+        print(f"  hello backlog of {count}...", file=sys.stderr, flush=True)
+        results = [run(side, "hello", count, "backlog", 0)[0] if side == JS or count <= BACKLOG_BUILT_IN_MAX else None
+                   for side in (JS, BUILT_IN)]
+        rows += [(f"{count} queued", "orchestrations/s", "higher", [r and r["orchPerSec"] for r in results]),
+                 (f"{count} queued", "first completion, ms after start", "lower", [r and r["firstDoneMs"] for r in results])]
+    table("hello backlog, one worker", [JS, BUILT_IN], ["ours / built-in"], rows)
+    speeds = [values[0] for name, metric, _, values in rows if metric == "orchestrations/s"]
+    print(f"\n{counts[-1]} queued keep {100 * speeds[-1] / speeds[0]:.0f}% of the throughput with {counts[0]} queued (ours).")
+
+
 def disk_limit(rows, count):
     """How close `hello` comes to what the disk allows: the rows a hello must persist, written in transactions
     of 50 by bench/baseline/src/disk_limit.rs (rusqlite, WAL, synchronous=NORMAL)."""
@@ -192,7 +217,7 @@ def main():
     args = parser.parse_args()
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--workspace", "-q"], cwd=ROOT, check=True)
-    sides = [JS, RUST]
+    sides = [JS, BUILT_IN, RUST]
     no_node = "left out (--no-node)" if args.no_node else node_available()
     if no_node is None:
         sides.append(NODE)
@@ -211,12 +236,14 @@ def main():
         off, _, off_rss = run(JS, workload, count, "throughput", replay, {"DUROXIDE_GENERATOR_CACHE": "0"})
         cache_rows += [(f"{workload} ×{count}", "activities/s", "higher", [on["actPerSec"], off["actPerSec"]]),
                        (f"{workload} ×{count}", "peak RSS MB", "lower", [on_rss, off_rss])]
-    short = {RUST: "Rust", NODE: "Node", OTHER: "other"}
+    short = {BUILT_IN: "built-in", RUST: "Rust", NODE: "Node", OTHER: "other"}
     table("workload", sides, [f"JS / {short[s]}" for s in sides[1:]], rows)
     if no_node:
         print(f"\nduroxide-node: {no_node}")
     print()
     disk_limit(rows, 500 if args.smoke else 20000)
+    print()
+    backlog(BACKLOG_SMOKE if args.smoke else BACKLOG_FULL)
     print()
     table("duroxide (JS)", ["generator cache on", "cache off"], ["on / off"], cache_rows)
     size = (4 if args.smoke else 100) * 1000 * 1000

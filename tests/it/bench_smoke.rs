@@ -20,9 +20,10 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
     assert!(built.success(), "building the pure-Rust baseline failed");
     let stdout = harness(&["bench/bench.py", "--smoke", "--no-build"]);
     // duroxide-node joins when node and its addon can be installed; the harness says why not otherwise.
-    let with_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | duroxide-node | JS / Rust | JS / Node |";
-    let without_node = "| workload | metric | duroxide (JS) | pure Rust duroxide | JS / Rust |";
-    assert!(stdout.starts_with(with_node) || (stdout.starts_with(without_node) && stdout.contains("\nduroxide-node: ")), "{stdout}");
+    let columns = "| workload | metric | duroxide (JS) | duroxide (JS), duroxide's built-in SQLite provider | pure Rust duroxide |";
+    let with_node = format!("{columns} duroxide-node | JS / built-in | JS / Rust | JS / Node |");
+    let without_node = format!("{columns} JS / built-in | JS / Rust |");
+    assert!(stdout.starts_with(&with_node) || (stdout.starts_with(&without_node) && stdout.contains("\nduroxide-node: ")), "{stdout}");
     for row in [
         "| hello ×3 | orchestrations/s |",
         "| seq10 ×2 | activities/s |",
@@ -39,6 +40,14 @@ fn benchmark_harness_smoke_run_prints_the_comparison_table() {
     assert!(stdout.contains("| duroxide (JS) | metric | generator cache on | cache off | on / off |"), "{stdout}");
     assert!(stdout.contains("| disk limit (its rows in groups of 50, rusqlite) |"), "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("| duroxide (JS) | ") && l.ends_with("% |")), "{stdout}");
+    assert!(
+        stdout.contains(
+            "| hello backlog, one worker | metric | duroxide (JS) | duroxide (JS), duroxide's built-in SQLite provider | ours / built-in |"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| 100 queued | first completion, ms after start |"), "{stdout}");
+    assert!(stdout.contains("100 queued keep "), "{stdout}");
     assert!(stdout.contains("| fetch 4 MB from loopback to disk (streams) | metric | duroxide (JS) |"), "{stdout}");
     assert!(stdout.contains("| 4 MB | MB/s |") && stdout.contains("| 4 MB | peak RSS MB |"), "{stdout}");
 }

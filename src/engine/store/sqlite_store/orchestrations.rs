@@ -4,6 +4,7 @@
 //! on its connection, inside the transaction of its group.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use duroxide::providers::{
@@ -12,13 +13,32 @@ use duroxide::providers::{
 use duroxide::{Event, EventKind};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{classify, history_of, lock_token, millis, now_ms, queue_instance, undo_to, with_savepoint};
+use super::history_cache::HistoryCache;
+use super::rows::{cached_history_of, classify, history_of, lock_token, millis, now_ms, queue_instance, undo_to, with_savepoint};
+use super::schema::NOT_A_START;
 
 type Fetched = Option<(OrchestrationItem, String, u32)>;
 
-/// The oldest visible message of an instance nobody holds, its instance
-/// locked and all its visible messages tagged with the lock's token.
-pub fn fetch(c: &Connection, lock_timeout: Duration, filter: Option<&DispatcherCapabilityFilter>) -> Result<Fetched, ProviderError> {
+/// Which message a fetch looks for first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Order {
+    /// The oldest visible message.
+    Oldest,
+    /// The oldest visible message that is not a start (an activity's result, a timer, an event of a running
+    /// instance), else the oldest. Alternated with `Oldest` by the store: with thousands of starts queued, the
+    /// instances already begun still finish soon, and new ones are still taken.
+    RunningFirst,
+}
+
+/// The first visible message in `order` of an instance nobody holds, its
+/// instance locked and all its visible messages tagged with the lock's token.
+pub fn fetch(
+    c: &Connection,
+    lock_timeout: Duration,
+    filter: Option<&DispatcherCapabilityFilter>,
+    order: Order,
+    histories: &Mutex<HistoryCache>,
+) -> Result<Fetched, ProviderError> {
     let now = now_ms();
     let versions = match filter.map(|f| f.supported_duroxide_versions.first()) {
         // Only the first range counts, as in the built-in provider (tested by the validation suite).
@@ -27,7 +47,43 @@ pub fn fetch(c: &Connection, lock_timeout: Duration, filter: Option<&DispatcherC
         None => None,
     };
     let op = "fetch_orchestration_item";
-    let Some(instance) = candidate(c, now, versions).map_err(|e| classify(op, e))? else { return Ok(None) };
+    // Instances whose messages cannot be served yet (an event for one that never started): passed over, so
+    // they do not hold up the queue behind them (the built-in provider answers None to every fetch instead).
+    let mut passed_over: Vec<String> = Vec::new();
+    loop {
+        let skip = serde_json::to_string(&passed_over).unwrap_or_else(|_| "[]".into());
+        let running_first = match order {
+            Order::RunningFirst => candidate(c, now, versions, true, &skip).map_err(|e| classify(op, e))?,
+            Order::Oldest => None,
+        };
+        let instance = match running_first {
+            Some(instance) => instance,
+            None => match candidate(c, now, versions, false, &skip).map_err(|e| classify(op, e))? {
+                Some(instance) => instance,
+                None => return Ok(None),
+            },
+        };
+        match take(c, &instance, now, lock_timeout, histories, op)? {
+            Some(found) => return Ok(Some(found)),
+            None if passed_over.len() < MOST_PASSED_OVER => passed_over.push(instance),
+            None => return Ok(None),
+        }
+    }
+}
+
+/// How many unservable instances one fetch passes over before it answers None.
+const MOST_PASSED_OVER: usize = 32;
+
+/// Locks `instance` and reads its visible messages as an item; None (nothing
+/// written) when they cannot be served.
+fn take(
+    c: &Connection,
+    instance: &str,
+    now: i64,
+    lock_timeout: Duration,
+    histories: &Mutex<HistoryCache>,
+    op: &str,
+) -> Result<Fetched, ProviderError> {
     with_savepoint(c, "fetch", |c| {
         let token = lock_token();
         let locked = c
@@ -56,7 +112,7 @@ pub fn fetch(c: &Connection, lock_timeout: Duration, filter: Option<&DispatcherC
         let attempts = rows.iter().map(|(_, n)| *n).max().unwrap_or(0);
         // An item that cannot be read is left out of the batch (and removed with it by the ack).
         let messages: Vec<WorkItem> = rows.iter().filter_map(|(json, _)| serde_json::from_str(json).ok()).collect();
-        let Some(item) = item_of(c, &instance, messages, &token, op)? else { return Ok(None) };
+        let Some(item) = item_of(c, instance, messages, &token, histories, op)? else { return Ok(None) };
         Ok(Some((item, token, attempts)))
     })
 }
@@ -66,26 +122,32 @@ fn packed(v: &semver::Version) -> i64 {
     (v.major * 1_000_000 + v.minor * 1_000 + v.patch) as i64
 }
 
-/// The instance of the oldest visible message whose instance is not locked
-/// (and, with a version range, whose current execution may run here). The
-/// queue is read in `id` order, not sorted: `+visible_at` keeps the planner off
-/// the visible_at index, whose order would need a sort of every visible row.
-fn candidate(c: &Connection, now: i64, versions: Option<(i64, i64)>) -> rusqlite::Result<Option<String>> {
+/// The instance of the oldest visible message (`not_a_start`: that is not a
+/// start) whose instance is not locked nor in `skip` (a JSON array) and, with
+/// a version range, whose current execution may run here. The queue is read
+/// in `id` order, not sorted: `+visible_at` keeps the planner off the
+/// visible_at index, whose order would need a sort of every visible row.
+fn candidate(c: &Connection, now: i64, versions: Option<(i64, i64)>, not_a_start: bool, skip: &str) -> rusqlite::Result<Option<String>> {
     let (low, high) = versions.unwrap_or((i64::MIN, i64::MAX));
-    c.prepare_cached(
-        "SELECT q.instance_id FROM orchestrator_queue q
+    let sql = if not_a_start { &*CANDIDATE_NOT_A_START } else { CANDIDATE };
+    c.prepare_cached(sql)?.query_row(params![now, low, high, skip], |r| r.get(0)).optional()
+}
+
+static CANDIDATE_NOT_A_START: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    CANDIDATE
+        .replace("WHERE +q.visible_at <= ?1", &format!("WHERE +q.visible_at <= ?1 AND {}", NOT_A_START.replace("work_item", "q.work_item")))
+});
+
+const CANDIDATE: &str = "SELECT q.instance_id FROM orchestrator_queue q
          WHERE +q.visible_at <= ?1
+           AND q.instance_id NOT IN (SELECT value FROM json_each(?4))
            AND NOT EXISTS (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id AND l.locked_until > ?1)
            AND NOT EXISTS (SELECT 1 FROM instances i
                  JOIN executions e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
                  WHERE i.instance_id = q.instance_id AND e.duroxide_version_major IS NOT NULL
                    AND (e.duroxide_version_major * 1000000 + e.duroxide_version_minor * 1000 + e.duroxide_version_patch)
                        NOT BETWEEN ?2 AND ?3)
-         ORDER BY q.id LIMIT 1",
-    )?
-    .query_row(params![now, low, high], |r| r.get(0))
-    .optional()
-}
+         ORDER BY q.id LIMIT 1";
 
 /// The batch as an item: the instance's name, version and current history;
 /// for an instance not yet stored, what its history or its messages say.
@@ -94,6 +156,7 @@ fn item_of(
     instance: &str,
     messages: Vec<WorkItem>,
     token: &str,
+    histories: &Mutex<HistoryCache>,
     op: &str,
 ) -> Result<Option<OrchestrationItem>, ProviderError> {
     let stored: Option<(String, Option<String>, i64)> = c
@@ -114,7 +177,7 @@ fn item_of(
         item.orchestration_name = name;
         item.version = version.unwrap_or_else(|| "unknown".into());
         item.execution_id = execution as u64;
-        match history_of(c, instance, execution) {
+        match cached_history_of(c, histories, instance, execution) {
             Ok(history) => item.history = history,
             // The lock stays (committed): the runtime fails the instance with this text.
             Err(e) => {
@@ -177,6 +240,7 @@ pub fn ack(
     orchestrator_items: &[WorkItem],
     metadata: &ExecutionMetadata,
     cancelled: &[ScheduledActivityIdentifier],
+    histories: &Mutex<HistoryCache>,
 ) -> Result<(), ProviderError> {
     let op = "ack_orchestration_item";
     let now = now_ms();
@@ -216,8 +280,16 @@ pub fn ack(
     )
     .and_then(|mut s| s.execute(params![instance, execution]))
     .map_err(sql)?;
-    super::rows::append_history(c, &instance, execution, delta)
+    let last = super::rows::append_history(c, &instance, execution, delta)
         .map_err(|e| ProviderError::permanent(op, format!("Failed to append history: {e}")))?;
+    // Kept for the instance's next turn (checked against the file then: this group may still fail to commit).
+    let mut kept = histories.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match (&metadata.status, last) {
+        (Some(_), _) => kept.forget(&instance, execution),
+        (None, Some(last)) => kept.append(&instance, execution, delta, last),
+        (None, None) => {}
+    }
+    drop(kept);
     if let Some(status) = &metadata.status {
         c.prepare_cached("UPDATE executions SET status = ?3, output = ?4, completed_at = ?5 WHERE instance_id = ?1 AND execution_id = ?2")
             .and_then(|mut s| s.execute(params![instance, execution, status, metadata.output, now]))

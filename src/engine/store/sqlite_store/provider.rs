@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,6 +17,7 @@ use duroxide::{Event, EventKind, SystemStats};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::Notify;
 
+use super::history_cache::HistoryCache;
 use super::rows::{self, append_history, classify, history_of};
 use super::writer::{Durability, Failed, Writer};
 use super::{activities, admin, kv, orchestrations};
@@ -24,7 +27,15 @@ pub struct SqliteStore {
     /// Woken when this process queues work, so a waiting fetch takes it at once.
     orchestrator_work: Notify,
     worker_work: Notify,
+    /// Counts orchestration fetches: every other one prefers instances already running (`orchestrations::fetch`).
+    fetches: AtomicU64,
+    /// Histories kept parsed between turns (only the writer thread's steps use it).
+    histories: Arc<Mutex<HistoryCache>>,
 }
+
+/// How many executions' histories are kept parsed, and how many events in all.
+const HISTORIES_KEPT: usize = 1000;
+const HISTORY_EVENTS_KEPT: usize = 200_000;
 
 /// How long a waiting fetch goes without looking: what other processes queue is seen this late at most.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -34,7 +45,7 @@ impl SqliteStore {
     pub async fn open(path: &Path, durability: Durability) -> Result<SqliteStore, String> {
         super::schema::ensure(path).await?;
         let connection = Connection::open(path).map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
-        SqliteStore::over(connection, durability, &path.display().to_string())
+        SqliteStore::over(connection, durability, &path.display().to_string()).await
     }
 
     /// A new in-memory database named `name`, alive as long as the store.
@@ -46,14 +57,18 @@ impl SqliteStore {
             .map_err(|e| fail(e.to_string()))?;
         // Ours is now the only connection: a shared-cache database has table locks that no busy timeout waits on.
         built_in.close().await;
-        SqliteStore::over(connection, durability, "the in-memory database")
+        SqliteStore::over(connection, durability, "the in-memory database").await
     }
 
-    fn over(connection: Connection, durability: Durability, shown: &str) -> Result<SqliteStore, String> {
+    async fn over(connection: Connection, durability: Durability, shown: &str) -> Result<SqliteStore, String> {
+        let writer = Writer::open(connection, durability, shown)?;
+        writer.write(super::schema::add_our_indexes).await.map_err(|e| format!("cannot set up {shown}: {e:?}"))?;
         Ok(SqliteStore {
-            writer: Writer::open(connection, durability, shown)?,
+            writer,
             orchestrator_work: Notify::new(),
             worker_work: Notify::new(),
+            fetches: AtomicU64::new(0),
+            histories: Arc::new(Mutex::new(HistoryCache::new(HISTORIES_KEPT, HISTORY_EVENTS_KEPT))),
         })
     }
 
@@ -143,7 +158,12 @@ impl Provider for SqliteStore {
         filter: Option<&DispatcherCapabilityFilter>,
     ) -> Result<Option<(OrchestrationItem, String, u32)>, ProviderError> {
         let filter = filter.cloned();
-        let fetch = move |c: &Connection| orchestrations::fetch(c, lock_timeout, filter.as_ref());
+        let order = match self.fetches.fetch_add(1, Ordering::Relaxed) % 2 {
+            0 => orchestrations::Order::RunningFirst,
+            _ => orchestrations::Order::Oldest,
+        };
+        let histories = self.histories.clone();
+        let fetch = move |c: &Connection| orchestrations::fetch(c, lock_timeout, filter.as_ref(), order, &histories);
         self.wait_for(&self.orchestrator_work, poll_timeout, "orchestrator_queue", fetch).await
     }
 
@@ -159,6 +179,7 @@ impl Provider for SqliteStore {
     ) -> Result<(), ProviderError> {
         let token = lock_token.to_string();
         let (to_workers, to_orchestrations) = (!worker_items.is_empty(), !orchestrator_items.is_empty());
+        let histories = self.histories.clone();
         self.step("ack_orchestration_item", move |c| {
             orchestrations::ack(
                 c,
@@ -169,6 +190,7 @@ impl Provider for SqliteStore {
                 &orchestrator_items,
                 &metadata,
                 &cancelled_activities,
+                &histories,
             )
         })
         .await?;
@@ -211,6 +233,7 @@ impl Provider for SqliteStore {
         let instance = instance.to_string();
         self.step("append_with_execution", move |c| {
             append_history(c, &instance, execution_id as i64, &new_events)
+                .map(drop)
                 .map_err(|e| ProviderError::permanent("append_with_execution", format!("Failed to append history: {e}")))
         })
         .await

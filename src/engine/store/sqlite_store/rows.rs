@@ -2,11 +2,15 @@
 //! classifies them, history rows, and savepoints inside a step.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use duroxide::providers::{ProviderError, WorkItem};
 use duroxide::Event;
 use rusqlite::{params, Connection};
+
+use super::history_cache::HistoryCache;
+use super::writer::run_cached;
 
 /// A duration in milliseconds, capped so that adding it to a time cannot overflow.
 pub fn millis(d: std::time::Duration) -> i64 {
@@ -55,6 +59,26 @@ pub fn queue_instance(item: &WorkItem) -> Option<&str> {
     }
 }
 
+/// The events of one execution in order, from `cache` when it still holds
+/// them; the first that cannot be read is an error.
+pub fn cached_history_of(c: &Connection, cache: &Mutex<HistoryCache>, instance: &str, execution: i64) -> Result<Vec<Event>, String> {
+    let (count, last): (i64, Option<String>) = c
+        .prepare_cached(
+            "SELECT COUNT(*), (SELECT event_data FROM history WHERE instance_id = ?1 AND execution_id = ?2 ORDER BY event_id DESC LIMIT 1)
+             FROM history WHERE instance_id = ?1 AND execution_id = ?2",
+        )
+        .and_then(|mut s| s.query_row(params![instance, execution], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(|e| e.to_string())?;
+    let Some(last) = last else { return Ok(Vec::new()) };
+    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(history) = cache.get(instance, execution, count as usize, &last) {
+        return Ok(history);
+    }
+    let history = history_of(c, instance, execution)?;
+    cache.put(instance, execution, history.clone(), last);
+    Ok(history)
+}
+
 /// The events of one execution in order; the first that cannot be read is an error.
 pub fn history_of(c: &Connection, instance: &str, execution: i64) -> Result<Vec<Event>, String> {
     let mut statement = c
@@ -72,20 +96,29 @@ pub fn history_of(c: &Connection, instance: &str, execution: i64) -> Result<Vec<
         .collect()
 }
 
-/// Appends events to an execution; an event id already there (or 0) is an error, never an overwrite.
-pub fn append_history(c: &Connection, instance: &str, execution: i64, events: &[Event]) -> Result<(), String> {
+/// Appends events to an execution; an event id already there (or 0) is an
+/// error, never an overwrite. Answers the JSON stored for the last one.
+pub fn append_history(c: &Connection, instance: &str, execution: i64, events: &[Event]) -> Result<Option<String>, String> {
     let mut statement = c
         .prepare_cached("INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data) VALUES (?1, ?2, ?3, ?4, ?5)")
         .map_err(|e| e.to_string())?;
+    let mut last = None;
     for event in events {
         if event.event_id == 0 {
             return Err("event_id must be set by the runtime (got 0)".into());
         }
-        let json = serde_json::to_value(event).map_err(|e| e.to_string())?;
-        let kind = json.get("type").and_then(|t| t.as_str()).unwrap_or("Unknown").to_string();
-        statement.execute(params![instance, execution, event.event_id as i64, kind, json.to_string()]).map_err(|e| e.to_string())?;
+        let json = serde_json::to_string(event).map_err(|e| e.to_string())?;
+        statement.execute(params![instance, execution, event.event_id as i64, type_of(&json), json]).map_err(|e| e.to_string())?;
+        last = Some(json);
     }
-    Ok(())
+    Ok(last)
+}
+
+/// The `type` of an event's JSON (its kind's tag, the first key named so: inside a string every quote is
+/// escaped, so `,"type":"` only appears as a key), without parsing it back.
+fn type_of(json: &str) -> &str {
+    const KEY: &str = ",\"type\":\"";
+    json.find(KEY).map(|at| &json[at + KEY.len()..]).and_then(|rest| rest.split('"').next()).unwrap_or("Unknown")
 }
 
 /// Runs `step` inside a savepoint of its own: an `Err` undoes what it wrote.
@@ -94,21 +127,45 @@ pub fn with_savepoint<T>(
     name: &str,
     step: impl FnOnce(&Connection) -> Result<T, ProviderError>,
 ) -> Result<T, ProviderError> {
-    c.execute_batch(&format!("SAVEPOINT {name}")).map_err(|e| classify("savepoint", e))?;
+    run_cached(c, &format!("SAVEPOINT {name}")).map_err(|e| classify("savepoint", e))?;
     let result = step(c);
     if result.is_err() {
         undo_to(c, name);
     }
-    let _ = c.execute_batch(&format!("RELEASE {name}"));
+    let _ = run_cached(c, &format!("RELEASE {name}"));
     result
 }
 
 /// Undoes what was written since the savepoint `name` (which stays open).
 pub fn undo_to(c: &Connection, name: &str) {
-    let _ = c.execute_batch(&format!("ROLLBACK TO {name}"));
+    let _ = run_cached(c, &format!("ROLLBACK TO {name}"));
 }
 
 /// When the next message of `queue` that is not visible yet becomes visible (ms), if any.
 pub fn next_visible(c: &Connection, queue: &str) -> rusqlite::Result<Option<i64>> {
     c.prepare_cached(&format!("SELECT MIN(visible_at) FROM {queue} WHERE visible_at > ?1"))?.query_row([now_ms()], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use duroxide::{Event, EventKind};
+
+    /// The type column holds the kind's tag, as `serde_json::Value`'s `type` would say, even when a string
+    /// before it looks like the key.
+    #[test]
+    fn the_type_of_an_event_is_its_kinds_tag() {
+        let event = Event {
+            event_id: 1,
+            source_event_id: None,
+            instance_id: r#"odd,"type":"Fake"#.into(),
+            execution_id: 1,
+            timestamp_ms: 5,
+            duroxide_version: "0.1.32".into(),
+            kind: EventKind::ExternalEvent { name: r#","type":"Nope"#.into(), data: "{}".into() },
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(super::type_of(&json), value["type"].as_str().unwrap());
+        assert_eq!(super::type_of(&json), "ExternalEvent");
+    }
 }
