@@ -120,3 +120,29 @@ fn kill_9_under_load_loses_no_acknowledged_completion() {
     let ran_again: Vec<&String> = acknowledged.iter().filter(|id| rerun.stdout.lines().any(|l| l == format!("ran {id}"))).collect();
     assert!(ran_again.is_empty(), "completions told to the client were lost: {ran_again:?}");
 }
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+/// Instances carry the real times of their creation and last turn (duroxide's provider says 0, and
+/// `list` showed `-`), to the millisecond.
+#[test]
+fn list_shows_when_instances_were_created_and_last_updated() {
+    let dir = TempDir::new("own-store-times");
+    let store = format!("sqlite:{}", dir.path().join("t.db").display());
+    let before = now_ms();
+    let job =
+        run(&["--store", &store, "run", fixture("workflows.mjs").to_str().unwrap(), "--start", "LongJob", "--input", "2", "--id", "t"]);
+    assert_eq!(job.code, 0, "{}", job.stderr);
+    let after = now_ms();
+    let listed = run(&["--store", &store, "list", "--json"]);
+    let info: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let (created, updated) = (info[0]["createdAt"].as_u64().unwrap(), info[0]["updatedAt"].as_u64().unwrap());
+    assert!(before <= created && created <= updated && updated <= after, "{before} {created} {updated} {after}");
+    assert!((250..5000).contains(&(updated - created)), "two steps of 150 ms between creation and the end: {created} {updated}");
+    assert!(created % 1000 != 0 || updated % 1000 != 0, "milliseconds, not whole seconds: {created} {updated}");
+    let text = run(&["--store", &store, "list"]).stdout;
+    let row = text.lines().nth(1).unwrap_or_default();
+    assert!(row.starts_with("t ") && !row.ends_with(" -"), "{text}");
+}

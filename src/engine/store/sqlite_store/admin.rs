@@ -11,8 +11,9 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::rows::classify;
 
-/// Milliseconds since the epoch of a `CURRENT_TIMESTAMP` column (UTC text).
-const MS: &str = "CAST(strftime('%s', {}) AS INTEGER) * 1000";
+/// Milliseconds since the epoch of a time column: UTC text, `CURRENT_TIMESTAMP`'s (the built-in provider's
+/// rows, whole seconds) or `rows::NOW_TEXT`'s (ours, with milliseconds).
+const MS: &str = "CAST(ROUND((julianday({}) - 2440587.5) * 86400000) AS INTEGER)";
 
 fn ms(column: &str) -> String {
     MS.replace("{}", column)

@@ -254,8 +254,9 @@ pub fn ack(
     c.prepare_cached("DELETE FROM orchestrator_queue WHERE lock_token = ?1").and_then(|mut s| s.execute([token])).map_err(sql)?;
     if let (Some(name), Some(version)) = (&metadata.orchestration_name, &metadata.orchestration_version) {
         c.prepare_cached(
-            "INSERT OR IGNORE INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id, parent_instance_id)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO instances
+                 (instance_id, orchestration_name, orchestration_version, current_execution_id, parent_instance_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'))",
         )
         .and_then(|mut s| s.execute(params![instance, name, version, execution, metadata.parent_instance_id]))
         .map_err(sql)?;
@@ -263,9 +264,12 @@ pub fn ack(
             .and_then(|mut s| s.execute(params![instance, name, version]))
             .map_err(sql)?;
     }
-    c.prepare_cached("INSERT OR IGNORE INTO executions (instance_id, execution_id, status) VALUES (?1, ?2, 'Running')")
-        .and_then(|mut s| s.execute(params![instance, execution]))
-        .map_err(sql)?;
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO executions (instance_id, execution_id, status, started_at)
+         VALUES (?1, ?2, 'Running', strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+    )
+    .and_then(|mut s| s.execute(params![instance, execution]))
+    .map_err(sql)?;
     if let Some(v) = &metadata.pinned_duroxide_version {
         c.prepare_cached(
             "UPDATE executions SET duroxide_version_major = ?3, duroxide_version_minor = ?4, duroxide_version_patch = ?5
@@ -274,9 +278,11 @@ pub fn ack(
         .and_then(|mut s| s.execute(params![instance, execution, v.major as i64, v.minor as i64, v.patch as i64]))
         .map_err(sql)?;
     }
-    // updated_at: the built-in provider never moves it; `duroxide list` shows it.
+    // updated_at: the built-in provider never moves it; `duroxide list` shows it. Ours have milliseconds (the
+    // built-in's CURRENT_TIMESTAMP has whole seconds), in the same UTC text format.
     c.prepare_cached(
-        "UPDATE instances SET current_execution_id = MAX(current_execution_id, ?2), updated_at = CURRENT_TIMESTAMP WHERE instance_id = ?1",
+        "UPDATE instances SET current_execution_id = MAX(current_execution_id, ?2), updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+         WHERE instance_id = ?1",
     )
     .and_then(|mut s| s.execute(params![instance, execution]))
     .map_err(sql)?;
