@@ -182,7 +182,10 @@ declare module "duroxide" {
 
   export class SqliteProvider {
     private constructor();
-    /** `'sqlite:path'` or a bare path; creates parent folders and the file. */
+    /**
+     * `'sqlite:path'` or a bare path (duroxide's own SQLite store), `'sqlite+sqlx:path'` for duroxide's built-in
+     * provider on the same file format; creates parent folders and the file.
+     */
     static open(path: string): Promise<SqliteProvider>;
     static inMemory(): Promise<SqliteProvider>;
   }

@@ -62,7 +62,7 @@ impl SqliteStore {
 
     async fn over(connection: Connection, durability: Durability, shown: &str) -> Result<SqliteStore, String> {
         let writer = Writer::open(connection, durability, shown)?;
-        writer.write(super::schema::add_our_indexes).await.map_err(|e| format!("cannot set up {shown}: {e:?}"))?;
+        writer.write(super::schema::add_our_indexes).await.map_err(|failed| format!("cannot set up {shown}: {}", said(failed)))?;
         Ok(SqliteStore {
             writer,
             orchestrator_work: Notify::new(),
@@ -113,11 +113,7 @@ impl SqliteStore {
         &self,
         read: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> Result<R, String> {
-        self.writer.write(read).await.map_err(|failed| match failed {
-            Failed::Call(e) => e.to_string(),
-            Failed::Commit(why) => why,
-            Failed::Stopped => "the store is closed".into(),
-        })
+        self.writer.write(read).await.map_err(said)
     }
 
     async fn step<R: Send + 'static>(
@@ -130,6 +126,15 @@ impl SqliteStore {
             Failed::Commit(why) => ProviderError::retryable(operation, why),
             Failed::Stopped => ProviderError::permanent(operation, "the store is closed"),
         })
+    }
+}
+
+/// Why a call of ours (not duroxide's) did not happen, as a sentence.
+fn said(failed: Failed<rusqlite::Error>) -> String {
+    match failed {
+        Failed::Call(e) => e.to_string(),
+        Failed::Commit(why) => why,
+        Failed::Stopped => "the store is closed".into(),
     }
 }
 
