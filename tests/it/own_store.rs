@@ -146,3 +146,40 @@ fn list_shows_when_instances_were_created_and_last_updated() {
     let row = text.lines().nth(1).unwrap_or_default();
     assert!(row.starts_with("t ") && !row.ends_with(" -"), "{text}");
 }
+
+/// A script that opens its file twice, then serves `Hi` until killed.
+const TWO_OPENS: &str = r#"
+const { SqliteProvider, Runtime } = require('duroxide');
+const [db] = process.argv.slice(2);
+(async () => {
+  const serving = await SqliteProvider.open(db);
+  await SqliteProvider.open(db);
+  const runtime = new Runtime(serving, { dispatcherPollIntervalMs: 10 });
+  runtime.registerActivity('A', async (ctx, x) => `hi ${x}`);
+  runtime.registerOrchestration('Hi', function* (ctx, x) { return yield ctx.scheduleActivity('A', x); });
+  await runtime.start();
+  console.log('ready');
+  await new Promise((resolve) => setTimeout(resolve, 60000));
+})();
+"#;
+
+/// Opening a file this process already has open must not drop the process's locks on it (closing
+/// any descriptor of the file does, and another process then deleted the WAL under the worker's
+/// connection, which never saw new work again).
+#[test]
+fn a_second_open_of_the_same_file_keeps_the_worker_seeing_other_processes_work() {
+    let dir = TempDir::new("own-store-two-opens");
+    let script = dir.write("two.js", TWO_OPENS);
+    let store = format!("sqlite:{}", dir.path().join("two.db").display());
+    let mut worker = command(&["run", script.to_str().unwrap(), &store]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut ready = String::new();
+    BufReader::new(worker.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = run_cmd(command(&["start", "Hi", "--input", "1", "--id", "h2", "--store", &store]));
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    let waited = run_cmd(command(&["wait", "h2", "--timeout", "10s", "--store", &store]));
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!((waited.code, waited.stdout.trim()), (0, "\"hi 1\""), "{}", waited.stderr);
+}

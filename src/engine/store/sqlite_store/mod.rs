@@ -6,6 +6,7 @@ mod activities;
 mod admin;
 mod history_cache;
 mod kv;
+mod open_files;
 mod orchestrations;
 mod provider;
 mod rows;

@@ -18,6 +18,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::Notify;
 
 use super::history_cache::HistoryCache;
+use super::open_files::{self, OpenFile};
 use super::rows::{self, append_history, classify, history_of};
 use super::writer::{Durability, Failed, Writer};
 use super::{activities, admin, kv, orchestrations};
@@ -31,6 +32,8 @@ pub struct SqliteStore {
     fetches: AtomicU64,
     /// Histories kept parsed between turns (only the writer thread's steps use it).
     histories: Arc<Mutex<HistoryCache>>,
+    /// The file counted open while the writer's connection is (declared after `writer`: dropped after it).
+    file: Option<OpenFile>,
 }
 
 /// How many executions' histories are kept parsed, and how many events in all.
@@ -41,11 +44,16 @@ const HISTORY_EVENTS_KEPT: usize = 200_000;
 const RECHECK: Duration = Duration::from_secs(1);
 
 impl SqliteStore {
-    /// Opens the file at `path`; a new file gets duroxide's own schema first (see `schema`).
+    /// Opens the file at `path`; a new file gets duroxide's own schema first
+    /// (see `schema`), unless a store of this process has it open (see `open_files`).
     pub async fn open(path: &Path, durability: Durability) -> Result<SqliteStore, String> {
-        super::schema::ensure(path).await?;
+        if !open_files::is_open(path) {
+            super::schema::ensure(path).await?;
+        }
         let connection = Connection::open(path).map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
-        SqliteStore::over(connection, durability, &path.display().to_string()).await
+        let mut store = SqliteStore::over(connection, durability, &path.display().to_string()).await?;
+        store.file = Some(OpenFile::new(path));
+        Ok(store)
     }
 
     /// A new in-memory database named `name`, alive as long as the store.
@@ -69,6 +77,7 @@ impl SqliteStore {
             worker_work: Notify::new(),
             fetches: AtomicU64::new(0),
             histories: Arc::new(Mutex::new(HistoryCache::new(HISTORIES_KEPT, HISTORY_EVENTS_KEPT))),
+            file: None,
         })
     }
 
