@@ -12,7 +12,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use super::rows::classify;
 
 /// Milliseconds since the epoch of a time column: UTC text, `CURRENT_TIMESTAMP`'s (the built-in provider's
-/// rows, whole seconds) or `rows::NOW_TEXT`'s (ours, with milliseconds).
+/// rows, whole seconds) or `rows::now_text!`'s (ours, with milliseconds).
 const MS: &str = "CAST(ROUND((julianday({}) - 2440587.5) * 86400000) AS INTEGER)";
 
 fn ms(column: &str) -> String {
@@ -45,10 +45,7 @@ pub fn list_executions(c: &Connection, instance: &str) -> Result<Vec<u64>, Provi
 }
 
 pub fn latest_execution_id(c: &Connection, instance: &str) -> Result<u64, ProviderError> {
-    c.prepare_cached("SELECT COALESCE(MAX(execution_id), 1) FROM executions WHERE instance_id = ?1")
-        .and_then(|mut s| s.query_row([instance], |r| r.get::<_, i64>(0)))
-        .map(|n| n as u64)
-        .map_err(|e| classify("latest_execution_id", e))
+    super::rows::latest_execution(c, instance).map(|n| n as u64).map_err(|e| classify("latest_execution_id", e))
 }
 
 pub fn instance_info(c: &Connection, instance: &str) -> Result<InstanceInfo, ProviderError> {

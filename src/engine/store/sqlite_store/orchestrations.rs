@@ -14,7 +14,10 @@ use duroxide::{Event, EventKind};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::history_cache::HistoryCache;
-use super::rows::{cached_history_of, classify, history_of, lock_token, millis, now_ms, queue_instance, undo_to, with_savepoint};
+use super::rows::{
+    cached_history_of, classify, history_of, latest_execution, lock_token, millis, now_ms, now_text, queue_instance, undo_to,
+    with_savepoint,
+};
 use super::schema::NOT_A_START;
 
 type Fetched = Option<(OrchestrationItem, String, u32)>;
@@ -223,10 +226,6 @@ fn item_of(
     Ok(Some(item))
 }
 
-fn latest_execution(c: &Connection, instance: &str) -> rusqlite::Result<i64> {
-    c.prepare_cached("SELECT COALESCE(MAX(execution_id), 1) FROM executions WHERE instance_id = ?1")?.query_row([instance], |r| r.get(0))
-}
-
 /// Everything a turn produced, as one unit: history appended, metadata,
 /// new messages for both queues, cancelled activities removed, the batch
 /// deleted and the lock released; nothing of it when the lock is not held.
@@ -254,9 +253,15 @@ pub fn ack(
     c.prepare_cached("DELETE FROM orchestrator_queue WHERE lock_token = ?1").and_then(|mut s| s.execute([token])).map_err(sql)?;
     if let (Some(name), Some(version)) = (&metadata.orchestration_name, &metadata.orchestration_version) {
         c.prepare_cached(
-            "INSERT OR IGNORE INTO instances
-                 (instance_id, orchestration_name, orchestration_version, current_execution_id, parent_instance_id, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%d %H:%M:%f', 'now'), strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+            concat!(
+                "INSERT OR IGNORE INTO instances
+                     (instance_id, orchestration_name, orchestration_version, current_execution_id, parent_instance_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ",
+                now_text!(),
+                ", ",
+                now_text!(),
+                ")"
+            ),
         )
         .and_then(|mut s| s.execute(params![instance, name, version, execution, metadata.parent_instance_id]))
         .map_err(sql)?;
@@ -264,10 +269,11 @@ pub fn ack(
             .and_then(|mut s| s.execute(params![instance, name, version]))
             .map_err(sql)?;
     }
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO executions (instance_id, execution_id, status, started_at)
-         VALUES (?1, ?2, 'Running', strftime('%Y-%m-%d %H:%M:%f', 'now'))",
-    )
+    c.prepare_cached(concat!(
+        "INSERT OR IGNORE INTO executions (instance_id, execution_id, status, started_at) VALUES (?1, ?2, 'Running', ",
+        now_text!(),
+        ")"
+    ))
     .and_then(|mut s| s.execute(params![instance, execution]))
     .map_err(sql)?;
     if let Some(v) = &metadata.pinned_duroxide_version {
@@ -280,10 +286,11 @@ pub fn ack(
     }
     // updated_at: the built-in provider never moves it; `duroxide list` shows it. Ours have milliseconds (the
     // built-in's CURRENT_TIMESTAMP has whole seconds), in the same UTC text format.
-    c.prepare_cached(
-        "UPDATE instances SET current_execution_id = MAX(current_execution_id, ?2), updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
-         WHERE instance_id = ?1",
-    )
+    c.prepare_cached(concat!(
+        "UPDATE instances SET current_execution_id = MAX(current_execution_id, ?2), updated_at = ",
+        now_text!(),
+        " WHERE instance_id = ?1"
+    ))
     .and_then(|mut s| s.execute(params![instance, execution]))
     .map_err(sql)?;
     let last = super::rows::append_history(c, &instance, execution, delta)

@@ -148,10 +148,7 @@ fn said(failed: Failed<rusqlite::Error>) -> String {
 }
 
 fn read_latest(c: &Connection, instance: &str, op: &str) -> Result<Vec<Event>, ProviderError> {
-    let execution: i64 = c
-        .prepare_cached("SELECT COALESCE(MAX(execution_id), 1) FROM executions WHERE instance_id = ?1")
-        .and_then(|mut s| s.query_row([instance], |r| r.get(0)))
-        .map_err(|e| classify(op, e))?;
+    let execution = rows::latest_execution(c, instance).map_err(|e| classify(op, e))?;
     history_of(c, instance, execution).map_err(|e| ProviderError::permanent(op, format!("Failed to deserialize event: {e}")))
 }
 

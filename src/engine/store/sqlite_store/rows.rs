@@ -1,6 +1,15 @@
 //! What the store's steps share: the clock, lock tokens, errors as duroxide
 //! classifies them, history rows, and savepoints inside a step.
 
+/// SQL for the time now as UTC text with milliseconds: `CURRENT_TIMESTAMP`'s format (the built-in
+/// provider's, whole seconds) plus `.SSS`, so both read back the same way (`admin::MS`).
+macro_rules! now_text {
+    () => {
+        "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    };
+}
+pub(super) use now_text;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -57,6 +66,11 @@ pub fn queue_instance(item: &WorkItem) -> Option<&str> {
         WorkItem::SubOrchCompleted { parent_instance, .. } | WorkItem::SubOrchFailed { parent_instance, .. } => Some(parent_instance),
         WorkItem::ActivityExecute { .. } => None,
     }
+}
+
+/// The newest execution of an instance (1 when it has none yet).
+pub fn latest_execution(c: &Connection, instance: &str) -> rusqlite::Result<i64> {
+    c.prepare_cached("SELECT COALESCE(MAX(execution_id), 1) FROM executions WHERE instance_id = ?1")?.query_row([instance], |r| r.get(0))
 }
 
 /// The events of one execution in order, from `cache` when it still holds
