@@ -20,9 +20,26 @@ fn main() {
     if std::path::Path::new("tests/typecheck/node_modules/typescript/package.json").is_file() {
         println!("cargo::rustc-cfg=ts_tools");
     }
+    browser_tests();
     locked_versions();
     if std::env::var_os("DUROXIDE_TEST_PG_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=pg_tests");
+    }
+}
+
+/// The dashboard's browser tests need chromedriver (Debian's chromium-driver; .ci/run installs it):
+/// cfg `browser_tests` when it is on PATH, or where DUROXIDE_CHROMEDRIVER points.
+fn browser_tests() {
+    println!("cargo::rustc-check-cfg=cfg(browser_tests)");
+    println!("cargo::rerun-if-env-changed=DUROXIDE_CHROMEDRIVER");
+    println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rerun-if-changed=/usr/bin/chromedriver");
+    let given = std::env::var_os("DUROXIDE_CHROMEDRIVER").map(std::path::PathBuf::from);
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|dir| dir.join("chromedriver")).find(|c| c.is_file()))
+        .unwrap_or_default();
+    if given.or(on_path).is_some_and(|p| p.is_file()) {
+        println!("cargo::rustc-cfg=browser_tests");
     }
 }
 

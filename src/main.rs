@@ -10,6 +10,7 @@ mod logging;
 #[path = "../runtime_ext/mod.rs"]
 mod runtime_ext;
 mod settings;
+mod web;
 
 fn main() {
     logging::init();

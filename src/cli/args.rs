@@ -47,6 +47,11 @@ impl StoreArgs {
     /// A client of an existing store, for management verbs: a missing SQLite
     /// file is an error rather than a new, empty database.
     pub async fn client(&self) -> Result<Client, Failure> {
+        Ok(Client::new(&self.open_existing().await?))
+    }
+
+    /// An existing store (a missing SQLite file is an error rather than a new, empty database).
+    pub async fn open_existing(&self) -> Result<Store, Failure> {
         if let store::Location::Sqlite(store::SqliteTarget::File(path)) = store::parse_location(&self.store).map_err(Failure::Usage)? {
             if path.is_dir() {
                 return Err(Failure::Usage(format!("the store {} is a directory, not a SQLite database file", path.display())));
@@ -58,9 +63,7 @@ impl StoreArgs {
                 )));
             }
         }
-        Ok(Client::new(
-            &self.open_or_create(&StoreOptions { sqlite_sync: self.sqlite_sync.durability(), ..StoreOptions::default() }).await?,
-        ))
+        self.open_or_create(&StoreOptions { sqlite_sync: self.sqlite_sync.durability(), ..StoreOptions::default() }).await
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::args::{block_on, StoreArgs};
 use super::instance;
 use super::output::{print_json, print_table, short, time};
+use crate::engine::documents;
 use crate::engine::history::HistoryEvent;
 use crate::failure::Failure;
 
@@ -48,18 +49,7 @@ fn name_and_data(event: &HistoryEvent) -> (String, String) {
 pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
-        instance::started_status(&client, &args.id).await?;
-        let execution = match args.execution {
-            Some(n) => n,
-            None => client.executions(&args.id).await.map_err(Failure::Failed)?.into_iter().max().unwrap_or(1),
-        };
-        let events = client
-            .history(&args.id, execution)
-            .await
-            .map_err(|e| Failure::Failed(format!("execution {execution} of '{}': {e}", args.id)))?;
-        if events.is_empty() {
-            return Err(Failure::Failed(format!("instance '{}' has no execution {execution}", args.id)));
-        }
+        let (execution, events) = documents::history(&client, &args.id, args.execution).await.map_err(instance::failure)?;
         if args.json {
             print_json(&json!(events));
             return Ok(0);

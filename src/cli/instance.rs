@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-
 use super::output::{print_fields, print_json, print_line, with_parsed_output};
 use super::progress::{describe, Spinner};
 use crate::engine::client::Client;
+use crate::engine::documents;
+pub use crate::engine::documents::{queued_note, status_json};
 use crate::engine::shapes::{Instance, Status};
 use crate::failure::Failure;
 
@@ -17,20 +17,16 @@ pub async fn status(client: &Client, id: &str) -> Result<Status, Failure> {
 }
 
 pub async fn existing_status(client: &Client, id: &str) -> Result<Status, Failure> {
-    let s = status(client, id).await?;
-    if !s.is_found() {
-        return Err(Failure::Failed(format!("instance '{id}' not found")));
-    }
-    Ok(s)
+    documents::found_status(client, id).await.map_err(failure)
 }
 
 /// The status of an instance that has a history (a pending start has none yet).
 pub async fn started_status(client: &Client, id: &str) -> Result<Status, Failure> {
-    let s = existing_status(client, id).await?;
-    match &s.queued {
-        Some(start) => Err(Failure::Failed(format!("instance '{id}' has not started yet: {}", queued_note(start)))),
-        None => Ok(s),
-    }
+    documents::started_status(client, id).await.map_err(failure)
+}
+
+pub fn failure(lookup: documents::Lookup) -> Failure {
+    Failure::Failed(lookup.message().to_string())
 }
 
 /// Polls until the instance completes or fails, showing progress on a terminal.
@@ -70,15 +66,6 @@ fn humantime(d: Duration) -> String {
     }
 }
 
-/// `{instanceId, status, output?, ...}` with the output parsed, as `--json` prints it.
-pub fn status_json(id: &str, status: &Status) -> Value {
-    let mut v = json!({ "instanceId": id });
-    if let (Some(target), Value::Object(source)) = (v.as_object_mut(), with_parsed_output(status)) {
-        target.extend(source);
-    }
-    v
-}
-
 /// Prints a terminal status: the output (JSON) for Completed, the error on
 /// stderr for Failed. Returns the exit code.
 pub fn report_outcome(id: &str, status: &Status, as_json: bool) -> i32 {
@@ -95,17 +82,6 @@ pub fn report_outcome(id: &str, status: &Status, as_json: bool) -> i32 {
             eprintln!("error: instance '{id}' failed: {}", status.error.as_deref().unwrap_or("-"));
             1
         }
-    }
-}
-
-/// What a pending start is waiting for.
-pub fn queued_note(start: &crate::engine::shapes::QueuedStart) -> String {
-    match start.attempts {
-        0 => "waiting for a worker to take the start".to_string(),
-        n => format!(
-            "taken by a worker {n} time(s) and put back: is orchestration '{}' registered on a worker?",
-            start.orchestration_name
-        ),
     }
 }
 

@@ -20,6 +20,7 @@ mod start;
 mod status;
 mod tree;
 mod types;
+mod ui;
 mod version;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,7 @@ Examples:
   duroxide run job.js --start Nightly --id n-1     run one long job; rerun to resume it
   duroxide status n-1                              management verbs need no JavaScript
   duroxide history n-1 --json
+  duroxide ui                                      the dashboard and HTTP API on http://127.0.0.1:8233/
 
 The store is sqlite:./duroxide.db unless --store or DUROXIDE_STORE says otherwise."
 )]
@@ -77,6 +79,8 @@ enum Command {
     Prune(prune::PruneArgs),
     /// Show counts and queue depths
     Metrics(metrics::MetricsArgs),
+    /// Serve the dashboard and HTTP API for a store
+    Ui(ui::UiArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
     /// Print the TypeScript declarations of the `duroxide` module
@@ -106,6 +110,7 @@ pub fn main() -> i32 {
         Command::Delete(a) => delete::run(a, store),
         Command::Prune(a) => prune::run(a, store),
         Command::Metrics(a) => metrics::run(a, store),
+        Command::Ui(a) => ui::run(a, store),
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Types(a) => Ok(types::run(a)),
         Command::Init(a) => init::run(a),

@@ -1,9 +1,8 @@
 //! Printing: aligned tables and key/value blocks for people, JSON with --json.
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::shapes::parse_loose;
+pub use crate::engine::documents::with_parsed_output;
 
 pub fn print_json(value: &Value) {
     print_line(&serde_json::to_string_pretty(value).unwrap_or_default());
@@ -70,14 +69,4 @@ pub fn short(value: &Value, max: usize) -> String {
     } else {
         format!("{}...", text.chars().take(max.saturating_sub(3)).collect::<String>())
     }
-}
-
-/// A status, instance or execution as JSON, its `output` parsed from the
-/// JSON text it is stored as, as the JS API returns it.
-pub fn with_parsed_output<T: Serialize>(answer: &T) -> Value {
-    let mut value = serde_json::to_value(answer).unwrap_or_default();
-    if let Some(Value::String(raw)) = value.get("output") {
-        value["output"] = parse_loose(raw);
-    }
-    value
 }

@@ -24,6 +24,7 @@ Examples:
   duroxide run job.js --start Nightly --input '{\"day\":\"2026-11-26\"}' --id nightly-1126
   duroxide run app.js -- --verbose          arguments for the script (process.argv)
   duroxide run etl.js --sandbox --allow-read=./in --allow-write=./out --allow-net=api.example.com
+  duroxide run --ui workflows.js            a worker with the dashboard on http://127.0.0.1:8233/
 
 A workflow module exports its work instead of creating a runtime:
   export const activities = { Greet: async (ctx, name) => `Hello, ${name}!` };
@@ -46,6 +47,11 @@ pub struct RunArgs {
     /// With --start: print the final status as JSON
     #[arg(long, requires = "start")]
     pub json: bool,
+    /// Serve the dashboard and HTTP API beside the worker: --ui, or --ui=ADDR (default 127.0.0.1:8233)
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true, default_missing_value = crate::web::DEFAULT_LISTEN)]
+    pub ui: Option<String>,
+    #[command(flatten)]
+    pub ui_token: super::ui::TokenArg,
     #[command(flatten)]
     pub runtime: RuntimeFlags,
     #[command(flatten)]
@@ -205,6 +211,9 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot run {}: {e}", file.display())))?;
     if metadata.is_dir() {
         return Err(Failure::Usage(format!("cannot run {}: it is a directory, not a JavaScript file", file.display())));
+    }
+    if let Some(listen) = &args.ui {
+        super::ui::beside_worker(listen, &args.ui_token, store)?;
     }
     let path = absolute(file);
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "duroxide".into());

@@ -10,7 +10,9 @@ use crate::engine::client::check_start;
 use crate::failure::Failure;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  duroxide start GreetWorkflow --input '{\"name\":\"Ann\"}' --id greet-1\n  ID=$(duroxide start Nightly)   # prints the instance id")]
+#[command(
+    after_help = "Examples:\n  duroxide start GreetWorkflow --input '{\"name\":\"Ann\"}' --id greet-1\n  ID=$(duroxide start Nightly)   # prints the instance id"
+)]
 pub struct StartArgs {
     /// Orchestration name
     pub name: String,
@@ -28,12 +30,7 @@ pub struct StartArgs {
     pub json: bool,
 }
 
-/// `NAME-` and eight random hex digits.
-pub fn generated_id(name: &str) -> String {
-    let mut bytes = [0u8; 4];
-    let _ = getrandom::fill(&mut bytes);
-    format!("{name}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
+pub use crate::engine::client::generated_id;
 
 pub fn run(args: StartArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let input = json_arg("--input", args.input.as_deref())?;

@@ -5,6 +5,7 @@ use clap::Args;
 use super::args::{block_on, parse_duration, StoreArgs};
 use super::instance;
 use super::output::print_json;
+use crate::engine::documents;
 use crate::failure::Failure;
 
 #[derive(Args)]
@@ -33,19 +34,14 @@ pub struct WaitArgs {
 pub fn status(args: StatusArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
+        if args.json {
+            let (s, document) = documents::status_document(&client, &args.id).await.map_err(instance::failure)?;
+            print_json(&document);
+            return Ok(if s.is_failed() { 1 } else { 0 });
+        }
         let s = instance::existing_status(&client, &args.id).await?;
         let info = if s.queued.is_some() { None } else { client.instance(&args.id).await.ok() };
-        if args.json {
-            let mut v = instance::status_json(&args.id, &s);
-            if let Some(info) = &info {
-                v["orchestrationName"] = info.orchestration_name.clone().into();
-                v["orchestrationVersion"] = info.orchestration_version.clone().into();
-                v["executionId"] = info.current_execution_id.into();
-            }
-            print_json(&v);
-        } else {
-            instance::print_status(&args.id, &s, info.as_ref());
-        }
+        instance::print_status(&args.id, &s, info.as_ref());
         Ok(if s.is_failed() { 1 } else { 0 })
     })
 }

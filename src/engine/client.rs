@@ -43,6 +43,13 @@ fn waited<T>(result: Result<T, ClientError>, what: &str, id: &str, on_timeout: i
     }
 }
 
+/// `NAME-` and eight random hex digits: the id of a start that names none.
+pub fn generated_id(name: &str) -> String {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    format!("{name}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 pub fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() {
         return Err("instance id must not be empty".into());

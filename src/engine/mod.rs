@@ -3,6 +3,7 @@
 //! descriptors orchestrations yield, history as users see it.
 
 pub mod client;
+pub mod documents;
 pub mod history;
 pub mod options;
 pub mod runtime;

@@ -69,3 +69,14 @@ fn typescript_cold_start_benchmark_smoke_run_prints_its_table() {
         assert!(stdout.contains(row), "missing {row}:\n{stdout}");
     }
 }
+
+#[test]
+fn dashboard_harness_smoke_run_prints_page_times_and_the_worker_comparison() {
+    let stdout = harness(&["bench/dashboard.py", "--smoke"]);
+    assert!(stdout.starts_with("| 300 instances in the store (our SQLite) | server ms p50 | server ms p95 |"), "{stdout}");
+    for row in ["| list page (HTML), first page |", "| API list, first 50 |", "| instance live fragment |", "| metrics (API) |"] {
+        assert!(stdout.contains(row), "missing {row}:\n{stdout}");
+    }
+    let worker = stdout.lines().find(|l| l.starts_with("| x20 (median of 1) |")).unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(worker.matches('%').count(), 2, "{worker}");
+}

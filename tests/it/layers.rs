@@ -8,11 +8,7 @@ use crate::support::repo;
 /// The top-level modules a source file names through `crate::` (grouped
 /// imports included), and whether it names the V8 or duroxide crates.
 fn crate_modules(source: &str) -> Vec<String> {
-    let code: String = source
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code: String = source.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
     let mut found = Vec::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
@@ -109,5 +105,11 @@ fn host_knows_no_duroxide_and_nothing_above_it() {
 fn bridge_and_extensions_do_not_reach_up() {
     let mut found = violations("src/bridge", &["cli", "runtime_ext"], &[]);
     found.extend(violations("runtime_ext", &["cli"], &[]));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_dashboard_sees_the_engine_and_nothing_of_v8() {
+    let found = violations("src/web", &["host", "bridge", "cli", "runtime_ext"], &["deno_core", "v8"]);
     assert!(found.is_empty(), "{found:#?}");
 }

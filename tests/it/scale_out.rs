@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{command, fixture, run_in, scenario_of, OwnServer, Store, TempDir};
+use crate::support::{command, fixture, run_in, scenario_of, OwnServer, Store, TempDir, OWN_PORTS};
 
 /// Child processes killed when the test ends, however it ends.
 struct Workers(Vec<Child>);
@@ -123,7 +123,7 @@ fn workers_started_together_on_a_new_sqlite_file_all_start() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn postgres_worker_survives_the_server_going_away_and_coming_back() {
-    let (server, store) = OwnServer::start(55439, "restart");
+    let (server, store) = OwnServer::start(OWN_PORTS, "restart");
     let (worker, _output) = spawn_worker(&store, "-", "a");
     let _workers = Workers(vec![worker]);
     assert_eq!(scale(&store, &["start", "-", "40"]), "started");
@@ -143,7 +143,7 @@ fn postgres_worker_survives_the_server_going_away_and_coming_back() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn postgres_restarted_twice_under_load_fails_no_instance() {
-    let (server, store) = OwnServer::start(55440, "restarts");
+    let (server, store) = OwnServer::start(OWN_PORTS + 1, "restarts");
     let (a, _a_out) = spawn_worker(&store, "-", "a");
     let (b, _b_out) = spawn_worker(&store, "-", "b");
     let _workers = Workers(vec![a, b]);

@@ -48,7 +48,7 @@ fn version_names_duroxide_deno_core_and_v8() {
 #[test]
 #[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
 fn postgres_over_tls_with_the_static_openssl() {
-    let port = 55441;
+    let port = crate::support::OWN_PORTS + 2;
     let (_server, store) = OwnServer::start_with(port, "tls", &[("DUROXIDE_PG_TLS", "1")]);
     let Store::Postgres { url, .. } = &store else { unreachable!() };
     let url = url.replace("127.0.0.1", "localhost");

@@ -133,6 +133,11 @@ impl Store {
     }
 }
 
+/// The first port of the PostgreSQL servers tests start of their own (this one and the next two). Below
+/// Linux's ephemeral range (32768-60999): a port in it can be held by some client connection's
+/// TIME-WAIT (one to the shared server on 55432, say), and the server then cannot bind it.
+pub const OWN_PORTS: u16 = 25439;
+
 /// A PostgreSQL server of the test's own (scripts/pg-test-server.sh), stopped when the test ends.
 pub struct OwnServer {
     env: Vec<(&'static str, String)>,

@@ -19,6 +19,7 @@
 
 mod decorator;
 mod held_locks;
+mod instance_pages;
 mod location;
 mod nondeterminism_notes;
 mod postgres;
@@ -41,6 +42,7 @@ use duroxide::ProviderRef;
 
 pub use decorator::{decorated, Decorated};
 pub use held_locks::{HeldLocks, Released};
+pub use instance_pages::{Cursor, InstanceRow, PageQuery};
 pub use location::{parse_location, parse_sqlite_location, redact, Location, SqliteTarget};
 pub use nondeterminism_notes::{NondeterminismNotes, YieldSites};
 pub use queue_peek::{InFlight, QueuePeek, QueuedStart};

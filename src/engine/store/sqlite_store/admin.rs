@@ -11,13 +11,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::rows::classify;
 
-/// Milliseconds since the epoch of a time column: UTC text, `CURRENT_TIMESTAMP`'s (the built-in provider's
-/// rows, whole seconds) or `rows::now_text!`'s (ours, with milliseconds).
-const MS: &str = "CAST(ROUND((julianday({}) - 2440587.5) * 86400000) AS INTEGER)";
-
-fn ms(column: &str) -> String {
-    MS.replace("{}", column)
-}
+use super::schema::ms_of as ms;
 
 fn strings(c: &Connection, sql: &str, values: Vec<Value>, op: &str) -> Result<Vec<String>, ProviderError> {
     c.prepare_cached(sql).and_then(|mut s| s.query_map(params_from_iter(values), |r| r.get(0))?.collect()).map_err(|e| classify(op, e))

@@ -10,7 +10,7 @@ mod open_files;
 mod orchestrations;
 mod provider;
 mod rows;
-mod schema;
+pub(super) mod schema;
 mod writer;
 
 pub use provider::SqliteStore;

@@ -68,6 +68,14 @@ impl SqliteStore {
         SqliteStore::over(connection, durability, "the in-memory database").await
     }
 
+    /// A fresh in-memory store for unit tests of readers.
+    #[cfg(test)]
+    pub async fn open_in_memory_for_tests() -> std::sync::Arc<SqliteStore> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::sync::Arc::new(SqliteStore::in_memory(&format!("unit-{}-{n}", std::process::id()), Durability::Normal).await.unwrap())
+    }
+
     async fn over(connection: Connection, durability: Durability, shown: &str) -> Result<SqliteStore, String> {
         let writer = Writer::open(connection, durability, shown)?;
         writer.write(super::schema::add_our_indexes).await.map_err(|failed| format!("cannot set up {shown}: {}", said(failed)))?;

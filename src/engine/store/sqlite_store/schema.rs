@@ -20,12 +20,20 @@ pub async fn create_in_memory(uri: &str) -> Result<sqlx::SqlitePool, String> {
 
 /// Indexes of ours, beside duroxide's (which ignores them): the running
 /// instances' messages in queue order, so a fetch can prefer them without
-/// reading past a backlog of starts (`orchestrations::Order::RunningFirst`).
+/// reading past a backlog of starts (`orchestrations::Order::RunningFirst`), and the
+/// instances by creation time, so a page of the dashboard's list is an index walk
+/// (`store::instance_pages`).
 pub fn add_our_indexes(c: &rusqlite::Connection) -> rusqlite::Result<()> {
     c.execute_batch(&format!(
-        "CREATE INDEX IF NOT EXISTS duroxide_js_orch_running ON orchestrator_queue(id, visible_at, instance_id) WHERE {}",
-        NOT_A_START
+        "CREATE INDEX IF NOT EXISTS duroxide_js_orch_running ON orchestrator_queue(id, visible_at, instance_id) WHERE {NOT_A_START};
+         CREATE INDEX IF NOT EXISTS duroxide_js_instances_created ON instances(created_at, instance_id);"
     ))
+}
+
+/// Milliseconds since the epoch of a time column: UTC text, `CURRENT_TIMESTAMP`'s (the built-in provider's
+/// rows, whole seconds) or `rows::now_text!`'s (ours, with milliseconds).
+pub fn ms_of(column: &str) -> String {
+    format!("CAST(ROUND((julianday({column}) - 2440587.5) * 86400000) AS INTEGER)")
 }
 
 /// True for a queued message that is not a start: the term a query repeats to use the index above.
