@@ -24,6 +24,24 @@ pub fn error(status: StatusCode, message: String) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
+/// An answer of an API route that is an error but not JSON (axum's own: a path that is not UTF-8, a
+/// method the route does not have) as `{"error": ...}`, so every API error has one shape.
+pub async fn as_json_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let message = match (text.is_empty(), status) {
+        (false, _) => text,
+        (true, StatusCode::METHOD_NOT_ALLOWED) => "this route does not take that method: see the README's API table".to_string(),
+        (true, _) => status.canonical_reason().unwrap_or("request refused").to_string(),
+    };
+    error(status, message.lines().next().unwrap_or_default().to_string())
+}
+
 fn bad(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, message.into())
 }
@@ -221,6 +239,9 @@ pub async fn delete(State(app): State<Arc<App>>, Path(id): Path<String>, RawQuer
     let status = documents::found_status(&app.client, &id).await.map_err(lookup_failed)?;
     if !force && !status.is_terminal() {
         return Err(error(StatusCode::CONFLICT, format!("instance '{id}' is still running; delete it with force=true")));
+    }
+    if let Some(parent) = app.client.instance(&id).await.ok().and_then(|i| i.parent_instance_id) {
+        return Err(error(StatusCode::CONFLICT, format!("instance '{id}' is a sub-orchestration of '{parent}': delete the root instead")));
     }
     let deleted = app.client.delete(&id, force).await.map_err(store_failed)?;
     Ok(Json(json!(deleted)).into_response())

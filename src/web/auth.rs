@@ -22,9 +22,10 @@ pub fn session_value(token: &str) -> String {
     Sha256::digest(format!("duroxide-ui-session:{token}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Equal, in time that does not depend on where they differ.
+/// Equal, in time that depends neither on where they differ nor on their lengths (digests are compared).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(b.iter()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -57,6 +58,24 @@ pub fn cross_site(headers: &HeaderMap) -> Option<String> {
     (!from_here).then(|| format!("cross-site request refused (Origin {origin} is not this dashboard's)"))
 }
 
+/// True when a `Host` header names this machine's loopback (`127.0.0.1:8233`, `localhost:8233`, `[::1]:8233`).
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Without a token the dashboard listens on loopback only; a request that names another host got here
+/// through a name that was pointed at 127.0.0.1 (DNS rebinding: some web page's own name, so the
+/// browser's same-origin checks pass). Refused.
+fn rebound(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok())?;
+    (!loopback_host(host))
+        .then(|| format!("Host '{host}' is not this dashboard's: without a token it answers to 127.0.0.1, localhost and [::1] only"))
+}
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -73,6 +92,11 @@ pub fn is_api(path: &str) -> bool {
 /// The middleware: cross-site and token checks before the route, security headers after.
 pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    if app.token.is_none() {
+        if let Some(why) = rebound(request.headers()) {
+            return super::api::error(StatusCode::FORBIDDEN, why);
+        }
+    }
     if changes_state(request.method()) {
         if let Some(why) = cross_site(request.headers()) {
             return super::api::error(StatusCode::FORBIDDEN, why);
@@ -89,6 +113,9 @@ pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
     let began = std::time::Instant::now();
     let mut response = next.run(request).await;
+    if is_api(&path) {
+        response = super::api::as_json_error(response).await;
+    }
     let headers = response.headers_mut();
     // How long the server took (browsers' developer tools show it; bench/dashboard.py reads it).
     if let Ok(timing) = HeaderValue::from_str(&format!("app;dur={:.3}", began.elapsed().as_secs_f64() * 1000.0)) {
@@ -111,10 +138,13 @@ pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) ->
     response
 }
 
-/// A `next` target that stays on this server.
+/// A `next` target that stays on this server: a path, with nothing a browser would drop or turn into a
+/// host (`//`, a backslash, or a tab or newline that it strips to make `//`).
 pub fn local_target(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) => {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -167,10 +197,24 @@ mod tests {
     }
 
     #[test]
+    fn only_loopback_names_without_a_token() {
+        for host in ["127.0.0.1:8233", "localhost:8233", "LOCALHOST", "[::1]:8233", "127.0.0.2:1"] {
+            assert!(loopback_host(host), "{host}");
+        }
+        for host in ["evil.example:8233", "evil.example", "10.0.0.1:8233", "[2001:db8::1]:80", "localhost.evil.example:8233"] {
+            assert!(!loopback_host(host), "{host}");
+        }
+        assert!(rebound(&headers(&[("host", "evil.example:8233")])).unwrap().contains("not this dashboard's"));
+        assert!(rebound(&headers(&[])).is_none());
+    }
+
+    #[test]
     fn login_only_sends_people_to_this_server() {
         assert_eq!(local_target(Some("/instances/a?x=1")), "/instances/a?x=1");
         assert_eq!(local_target(Some("//evil.example/")), "/");
         assert_eq!(local_target(Some("https://evil.example/")), "/");
+        assert_eq!(local_target(Some("/\t/evil.example")), "/", "browsers strip the tab and go to //evil.example");
+        assert_eq!(local_target(Some("/\\evil.example")), "/");
         assert_eq!(local_target(None), "/");
     }
 }

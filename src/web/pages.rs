@@ -247,7 +247,8 @@ async fn live_instance(app: &App, id: &str, execution: Option<u64>) -> Result<St
     let executions = client.executions(id).await.map_err(Lookup::Failed)?;
     let values = client.values(id).await.unwrap_or_default();
     let now = now_ms();
-    let final_state = status.is_terminal();
+    // An earlier execution of a continue-as-new chain does not change any more.
+    let final_state = status.is_terminal() || execution.is_some_and(|n| n < info.current_execution_id);
     let _ = write!(out, "<div class=\"state\" data-status=\"{}\" data-final=\"{final_state}\">", esc(&status.status));
     let ended = status.is_terminal();
     let took =

@@ -66,6 +66,8 @@ fn field(value: &Value, key: &str) -> String {
 /// The bars of one execution, in the order they were scheduled.
 pub fn bars(events: &[HistoryEvent]) -> Vec<Bar> {
     let mut bars: Vec<Bar> = Vec::new();
+    // Queue messages delivered before a wait for them: (queue, when, detail).
+    let mut early: Vec<(String, u64, String)> = Vec::new();
     let open = |bars: &[Bar], kind: Kind, source: Option<u64>, name: &str| -> Option<usize> {
         if let Some(source) = source {
             if let Some(i) = bars.iter().position(|b| b.event_id == source && b.outcome == Outcome::Open) {
@@ -92,7 +94,7 @@ pub fn bars(events: &[HistoryEvent]) -> Vec<Bar> {
         if let Some((kind, name, detail, due_ms)) = scheduled {
             let previous = bars.iter().rev().find(|b| b.kind == kind && b.name == name);
             let attempt = previous.filter(|b| b.outcome == Outcome::Failed).map_or(1, |b| b.attempt + 1);
-            bars.push(Bar {
+            let mut bar = Bar {
                 kind,
                 name,
                 attempt,
@@ -102,7 +104,16 @@ pub fn bars(events: &[HistoryEvent]) -> Vec<Bar> {
                 outcome: Outcome::Open,
                 event_id: event.event_id,
                 detail,
-            });
+            };
+            if kind == Kind::Queue {
+                if let Some(i) = early.iter().position(|(queue, _, _)| *queue == bar.name) {
+                    let (_, _, detail) = early.remove(i);
+                    bar.end_ms = Some(event.timestamp_ms);
+                    bar.outcome = Outcome::Completed;
+                    bar.detail = format!("{detail} (waiting when the wait began)");
+                }
+            }
+            bars.push(bar);
             continue;
         }
         let ended = match event.kind.as_str() {
@@ -118,6 +129,8 @@ pub fn bars(events: &[HistoryEvent]) -> Vec<Bar> {
                 Some((Kind::SubOrchestration, Outcome::Cancelled, format!("cancelled: {}", field(&d, "reason"))))
             }
             "QueueSubscriptionCancelled" => Some((Kind::Queue, Outcome::Cancelled, format!("cancelled: {}", field(&d, "reason")))),
+            // A wait that lost a race: closed by its id, so the next event of that name goes to the next wait.
+            "ExternalSubscribedCancelled" => Some((Kind::Event, Outcome::Cancelled, "not needed (lost a race)".to_string())),
             _ => None,
         };
         if matches!(event.kind.as_str(), "OrchestrationCompleted" | "OrchestrationFailed" | "OrchestrationContinuedAsNew") {
@@ -131,7 +144,18 @@ pub fn bars(events: &[HistoryEvent]) -> Vec<Bar> {
         }
         if let Some((kind, outcome, detail)) = ended {
             let name = if matches!(kind, Kind::Event | Kind::Queue) { field(&d, "name") } else { String::new() };
-            if let Some(i) = open(&bars, kind, event.source_event_id, &name) {
+            let source = event.source_event_id;
+            let target = if matches!(event.kind.as_str(), "ExternalSubscribedCancelled") {
+                source.and_then(|s| bars.iter().position(|b| b.event_id == s && b.outcome == Outcome::Open))
+            } else {
+                open(&bars, kind, source, &name)
+            };
+            if target.is_none() && kind == Kind::Queue && outcome == Outcome::Completed {
+                // A queue keeps messages that come before anyone waits: the next wait takes it at once.
+                early.push((name, event.timestamp_ms, detail));
+                continue;
+            }
+            if let Some(i) = target {
                 let bar = &mut bars[i];
                 bar.end_ms = Some(event.timestamp_ms);
                 bar.outcome = outcome;
@@ -186,7 +210,7 @@ pub fn svg(events: &[HistoryEvent], bars: &[Bar], now_ms: u64) -> String {
     out.push_str(&format!(
         "<text class=\"axis\" x=\"{LABELS}\" y=\"14\">0</text><text class=\"axis\" x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
         WIDTH - 10.0,
-        esc(&duration_text(end - start))
+        esc(&duration_text(end.saturating_sub(start)))
     ));
     for (i, bar) in bars.iter().enumerate() {
         let y = AXIS + ROW * i as f64;
@@ -285,6 +309,21 @@ mod tests {
         assert!(svg.contains("Charge (retry 1)"));
         assert!(!svg.contains("<b>ann</b>"), "user data must be escaped: {svg}");
         assert!(svg.contains("&lt;b&gt;ann&lt;/b&gt;"));
+    }
+
+    #[test]
+    fn a_lost_wait_and_an_early_queue_message_pair_with_the_right_bars() {
+        let events = vec![
+            event(1, "OrchestrationStarted", None, 0, "{}"),
+            event(2, "QueueEventDelivered", None, 5, r#"{"name":"inbox","data":1}"#),
+            event(3, "ExternalSubscribed", None, 10, r#"{"name":"go"}"#),
+            event(4, "ExternalSubscribedCancelled", Some(3), 20, ""),
+            event(5, "ExternalSubscribed", None, 30, r#"{"name":"go"}"#),
+            event(6, "ExternalEvent", None, 40, r#"{"name":"go","data":2}"#),
+            event(7, "QueueSubscribed", None, 50, r#"{"name":"inbox"}"#),
+        ];
+        let summary: Vec<_> = bars(&events).iter().map(|b| (b.event_id, b.end_ms, b.outcome)).collect();
+        assert_eq!(summary, [(3, Some(20), Outcome::Cancelled), (5, Some(40), Outcome::Completed), (7, Some(50), Outcome::Completed)]);
     }
 
     #[test]

@@ -122,6 +122,10 @@ fn error_of(r: &Response, status: u16) -> String {
     message
 }
 
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
 fn ids(r: &Response) -> Vec<String> {
     r.json()["instances"].as_array().unwrap().iter().map(|i| i["instanceId"].as_str().unwrap().to_string()).collect()
 }
@@ -163,6 +167,11 @@ store_tests! {
         assert_eq!(r.status, 202, "{}", r.body);
         assert_eq!(served.wait_for("inbox-1", "Completed")["output"], json!({"message": [1, 2]}));
         assert_eq!(served.wait_for("parent-1", "Completed")["output"], "Hello, Bo!");
+        let children = ids(&get(port, "/api/instances?q=parent-1%3A%3A"));
+        assert_eq!(children.len(), 1, "{children:?}");
+        let child = children[0].replace(':', "%3A");
+        let refused = error_of(&request(port, "DELETE", &format!("/api/instances/{child}"), &[], None), 409);
+        assert!(refused.contains("is a sub-orchestration of 'parent-1'"), "{refused}");
 
         // Cancel, then delete: running needs force.
         served.start("WaitFor", "wait-2", json!("never"));
@@ -242,6 +251,9 @@ store_tests! {
             (send(port, "POST", "/api/instances/hi-1/events/go", "{oops"), 400, "not valid JSON"),
             (request(port, "DELETE", "/api/instances/hi-1?force=maybe", &[], None), 400, "force 'maybe'"),
             (get(port, "/api/nothing/here"), 404, "no such API route"),
+            (get(port, &format!("/api/instances?cursor={}", hex("2026-13-45 99:00:00\nhi-1"))), 400, "not one this server handed out"),
+            (get(port, "/api/instances/hi-1/cancel"), 405, "does not take that method"),
+            (get(port, "/api/instances/%FF"), 400, "UTF-8"),
         ];
         for (r, status, text) in cases {
             let message = error_of(&r, status);
@@ -352,6 +364,18 @@ fn a_token_guards_every_page_and_call_and_other_sites_change_nothing() {
         Some(br#"{"name":"Hello","id":"t-2"}"#),
     );
     assert_eq!(same.status, 201, "{}", same.body);
+}
+
+#[test]
+fn without_a_token_only_loopback_names_are_answered() {
+    let served = Served::worker(&Store::Sqlite, &[]);
+    let rebound = request(served.port, "GET", "/api/instances", &[("Host", "evil.example:8233")], None);
+    assert!(error_of(&rebound, 403).contains("Host 'evil.example:8233' is not this dashboard's"));
+    let page = request(served.port, "GET", "/", &[("Host", "evil.example")], None);
+    assert_eq!(page.status, 403);
+    for host in ["localhost:8233", "127.0.0.1"] {
+        assert_eq!(request(served.port, "GET", "/api/metrics", &[("Host", host)], None).status, 200, "{host}");
+    }
 }
 
 #[test]

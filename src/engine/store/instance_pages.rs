@@ -66,8 +66,22 @@ impl Cursor {
         let bytes: Result<Vec<u8>, _> = (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16)).collect();
         let decoded = String::from_utf8(bytes.map_err(|_| bad())?).map_err(|_| bad())?;
         let (created, id) = decoded.split_once('\n').ok_or_else(bad)?;
+        // Stores compare (PostgreSQL casts) the time: anything but a real one is refused here, not there.
+        if !created_time(created) {
+            return Err(bad());
+        }
         Ok(Cursor { created: created.to_string(), id: id.to_string() })
     }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (a real date and time), then at most fractional seconds and a UTC offset: what
+/// SQLite's time columns and PostgreSQL's `timestamptz::TEXT` hold.
+fn created_time(text: &str) -> bool {
+    let Some(head) = text.get(..19) else { return false };
+    let tail = &text[19..];
+    chrono::NaiveDateTime::parse_from_str(&head.replacen('T', " ", 1), "%Y-%m-%d %H:%M:%S").is_ok()
+        && tail.len() <= 16
+        && tail.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-' | ':'))
 }
 
 /// Executions that ended in one minute, by how they ended.
@@ -314,12 +328,23 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_what_was_not_handed_out() {
-        let cursor = Cursor { created: "2026-11-30 10:00:00.123".into(), id: "order/42 ü".into() };
-        let text = cursor.encode();
-        assert!(text.chars().all(|c| c.is_ascii_hexdigit()), "{text}");
-        assert_eq!(Cursor::decode(&text).unwrap(), cursor);
-        for bad in ["abc", "zz", "6162", "ü1"] {
-            let err = Cursor::decode(bad).unwrap_err();
+        for created in ["2026-11-30 10:00:00.123", "2026-11-30 10:00:00", "2026-12-01 00:17:57.643211+00"] {
+            let cursor = Cursor { created: created.into(), id: "order/42 ü".into() };
+            let text = cursor.encode();
+            assert!(text.chars().all(|c| c.is_ascii_hexdigit()), "{text}");
+            assert_eq!(Cursor::decode(&text).unwrap(), cursor);
+        }
+        let forged = |created: &str| Cursor { created: created.into(), id: "x".into() }.encode();
+        for bad in [
+            "abc".to_string(),
+            "zz".into(),
+            "6162".into(),
+            "ü1".into(),
+            forged("2026-13-45 99:00:00"),
+            forged("yesterday"),
+            forged("2026-11-30 10:00:00'; --"),
+        ] {
+            let err = Cursor::decode(&bad).unwrap_err();
             assert!(err.contains("is not one this server handed out"), "{err}");
         }
     }

@@ -6,8 +6,15 @@ const LIVE_EVERY_MS = 1000;
 
 function refreshLive(box) {
   return fetch(box.dataset.live, { credentials: 'same-origin', cache: 'no-store' })
-    .then((r) => (r.ok ? r.text() : null))
+    .then((r) => {
+      // A session that ran out lands on the login form: show it, not inside the box.
+      if (r.redirected) window.location.href = r.url;
+      // Deleted meanwhile: nothing more will come.
+      if (r.status === 404) box.dataset.gone = 'true';
+      return r.ok && !r.redirected ? r.text() : null;
+    })
     .then((html) => {
+      if (box.dataset.gone === 'true') return false;
       // The server escaped everything user-controlled in this fragment.
       if (html !== null && html !== box.dataset.shown) {
         box.innerHTML = html;
