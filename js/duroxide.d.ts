@@ -301,3 +301,32 @@ declare module "duroxide" {
   };
   export default duroxide;
 }
+
+/** `duroxide test`'s API (also `node:test`): tests run one after another once the file's top level has run. */
+declare module "duroxide/test" {
+  type Fn = (context: { name: string; fullName: string; skip(): never }) => unknown | Promise<unknown>;
+  interface Options { skip?: boolean; only?: boolean }
+  interface Declare {
+    (name: string, fn?: Fn): void;
+    (name: string, options: Options, fn?: Fn): void;
+    skip: Declare;
+    only: Declare;
+    todo: Declare;
+  }
+  interface DeclareSuite {
+    (name: string, fn: () => void): void;
+    (name: string, options: Options, fn: () => void): void;
+    skip: DeclareSuite;
+    only: DeclareSuite;
+    todo: DeclareSuite;
+  }
+  export const test: Declare;
+  export const it: Declare;
+  export const describe: DeclareSuite;
+  export const suite: DeclareSuite;
+  export function before(fn: () => unknown): void;
+  export function after(fn: () => unknown): void;
+  export function beforeEach(fn: Fn): void;
+  export function afterEach(fn: Fn): void;
+  export default test;
+}

@@ -27,6 +27,9 @@ use permissions::PermissionSets;
 pub const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("duroxide", SDK_MODULE),
     ("duroxide-node", SDK_MODULE),
+    ("duroxide/test", "ext:duroxide/test.js"),
+    // Only with its prefix, as in Node (a bare `test` is an npm package's name).
+    ("node:test", "ext:duroxide/test.js"),
     ("assert", "ext:duroxide/node/assert.js"),
     ("assert/strict", "ext:duroxide/node/assert_strict.js"),
     ("buffer", "ext:duroxide/node/buffer.js"),

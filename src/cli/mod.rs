@@ -18,6 +18,7 @@ mod serve;
 mod signals;
 mod start;
 mod status;
+mod test;
 mod tree;
 mod types;
 mod ui;
@@ -79,6 +80,8 @@ enum Command {
     Prune(prune::PruneArgs),
     /// Show counts and queue depths
     Metrics(metrics::MetricsArgs),
+    /// Run test files (*.test.js, *.test.mjs, *.test.ts)
+    Test(test::TestArgs),
     /// Serve the dashboard and HTTP API for a store
     Ui(ui::UiArgs),
     /// Print shell completions
@@ -111,6 +114,7 @@ pub fn main() -> i32 {
         Command::Prune(a) => prune::run(a, store),
         Command::Metrics(a) => metrics::run(a, store),
         Command::Ui(a) => ui::run(a, store),
+        Command::Test(a) => test::run(a),
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Types(a) => Ok(types::run(a)),
         Command::Init(a) => init::run(a),

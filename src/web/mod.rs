@@ -18,6 +18,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
 
+pub use html::esc as escape;
+
 use crate::engine::client::Client;
 use crate::engine::store::Store;
 

@@ -52,6 +52,7 @@ mod scale_out;
 mod script_env;
 mod shipping;
 mod store_locations;
+mod test_runner;
 mod typescript;
 mod web_http;
 mod webdriver;

@@ -188,7 +188,7 @@ fn duroxide_types_declares_every_export_of_the_module() {
 fn the_declarations_type_check_sdk_code_under_tsc_strict() {
     let dir = crate::support::TempDir::new("tsc");
     dir.write("duroxide.d.ts", &declarations());
-    for name in ["good.ts", "bad.ts"] {
+    for name in ["good.ts", "bad.ts", "good_test.ts"] {
         std::fs::copy(fixture(&format!("ts/typecheck/{name}")), dir.path().join(name)).unwrap();
     }
     let tsc = crate::support::repo().join("tests/typecheck/node_modules/.bin/tsc");
@@ -203,6 +203,7 @@ fn the_declarations_type_check_sdk_code_under_tsc_strict() {
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
     };
     assert_eq!(check("good.ts"), (Some(0), String::new()));
+    assert_eq!(check("good_test.ts"), (Some(0), String::new()), "duroxide/test's declarations");
     let (code, said) = check("bad.ts");
     assert_eq!(code, Some(2), "{said}");
     assert!(

@@ -22,11 +22,12 @@ use super::js_error::display_paths;
 
 /// Every module name Node has built in; those this build does not provide
 /// are refused by name instead of being looked up as files or packages.
+/// (`test` is not here: Node has it only as `node:test`; a bare `test` is a package.)
 const NODE_BUILTINS: &[&str] = &[
     "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
     "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector", "module", "net", "os",
     "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "sea", "sqlite", "stream",
-    "string_decoder", "sys", "test", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
+    "string_decoder", "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
     "worker_threads", "zlib",
 ];
 
@@ -69,9 +70,11 @@ impl Resolver {
         Resolver { builtins }
     }
 
+    /// A builtin by its name, with or without `node:`; names listed with `node:` only with it.
     fn builtin(&self, specifier: &str) -> Option<&'static str> {
         let name = specifier.strip_prefix("node:").unwrap_or(specifier);
-        self.builtins.iter().find(|(n, _)| *n == name).map(|(_, module)| *module)
+        let exact = self.builtins.iter().find(|(n, _)| *n == specifier);
+        exact.or_else(|| self.builtins.iter().find(|(n, _)| *n == name)).map(|(_, module)| *module)
     }
 
     /// A Node builtin this build does not have: one line that names it.
@@ -241,7 +244,7 @@ fn load_file(specifier: &ModuleSpecifier, referrer: Option<&ModuleSpecifier>, ma
 mod tests {
     use super::*;
 
-    const BUILTINS: &[(&str, &str)] = &[("duroxide", "ext:sdk/mod.js")];
+    const BUILTINS: &[(&str, &str)] = &[("duroxide", "ext:sdk/mod.js"), ("node:test", "ext:test.js")];
 
     #[test]
     fn builtins_resolve_alike_for_require_and_import() {
@@ -252,5 +255,13 @@ mod tests {
         assert_eq!(r.resolve_require("net", Path::new("/a/b.js")).unwrap_err(), "node:net is not available in duroxide");
         assert_eq!(r.resolve_import("node:zlib", "file:///a/b.mjs").unwrap_err(), "node:zlib is not available in duroxide");
         assert_eq!(r.resolve_import("./c.mjs", "file:///a/b.mjs").unwrap().as_str(), "file:///a/c.mjs");
+    }
+
+    #[test]
+    fn a_builtin_listed_with_node_prefix_needs_it() {
+        let r = Resolver::new(BUILTINS);
+        assert_eq!(r.resolve_require("node:test", Path::new("/a/b.js")).unwrap(), Resolved::Builtin("ext:test.js"));
+        assert_eq!(r.resolve_import("node:test", "file:///a/b.mjs").unwrap().as_str(), "ext:test.js");
+        assert!(r.builtin("test").is_none(), "a bare `test` is looked up as a package, as in Node");
     }
 }
