@@ -330,3 +330,29 @@ declare module "duroxide/test" {
   export function afterEach(fn: Fn): void;
   export default test;
 }
+
+/** A workflow module on an in-memory store, for tests (`duroxide test`). */
+declare module "duroxide/testing" {
+  import type { Client, OrchestrationStatus } from "duroxide";
+  export interface InstanceHandle {
+    readonly id: string;
+    /** The output once it completes; throws its error when it fails. */
+    result(timeoutMs?: number): Promise<any>;
+    status(): Promise<OrchestrationStatus>;
+    raiseEvent(name: string, data?: unknown): Promise<void>;
+    enqueue(queue: string, message?: unknown): Promise<void>;
+    cancel(reason?: string): Promise<void>;
+    history(): Promise<Array<{ eventId: number; kind: string; sourceEventId?: number; timestampMs: number; data?: string }>>;
+  }
+  export class TestEnvironment {
+    /** `module`: a workflow module's namespace object, or a path from the current folder. Time skipping is not built yet: pass `timeSkipping: false`. */
+    static create(options?: { module?: object | string; timeSkipping?: boolean }): Promise<TestEnvironment>;
+    readonly client: Client;
+    registerActivity(name: string, fn: (ctx: any, input: any) => Promise<unknown>): void;
+    registerOrchestration(name: string, fn: (ctx: any, input: any) => Generator<any, any, any>): void;
+    mockActivity(name: string, fn: (ctx: any, input: any) => unknown): void;
+    start(name: string, input?: unknown, options?: { id?: string }): Promise<InstanceHandle>;
+    now(): number;
+    dispose(): Promise<void>;
+  }
+}

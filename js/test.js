@@ -198,6 +198,9 @@ async function runSuite(s, skipped, onlyMode) {
 async function runAll() {
   scheduled = false;
   await runSuite(root, false, hasOnly(root));
+  // Under `duroxide test`, the file is done once its tests are: a runtime a test left running (an
+  // environment not disposed) must not keep the process, and so the whole run, waiting.
+  if (setting("results")) setTimeout(() => scheduled || process.exit(), 0);
 }
 
 // As in Node, the default export (what `require('node:test')` returns) is `test`, carrying everything else.

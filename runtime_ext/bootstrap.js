@@ -43,6 +43,7 @@ import "ext:duroxide/node/url.js";
 import "ext:duroxide/node/util.js";
 import "ext:duroxide/node/util_types.js";
 import "ext:duroxide/test.js";
+import "ext:duroxide/testing.js";
 import { Buffer } from "ext:duroxide/node/buffer.js";
 
 function define(name, value) {

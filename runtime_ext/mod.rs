@@ -28,6 +28,7 @@ pub const BUILTIN_MODULES: &[(&str, &str)] = &[
     ("duroxide", SDK_MODULE),
     ("duroxide-node", SDK_MODULE),
     ("duroxide/test", "ext:duroxide/test.js"),
+    ("duroxide/testing", "ext:duroxide/testing.js"),
     // Only with its prefix, as in Node (a bare `test` is an npm package's name).
     ("node:test", "ext:duroxide/test.js"),
     ("assert", "ext:duroxide/node/assert.js"),

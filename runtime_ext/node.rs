@@ -38,6 +38,7 @@ deno_core::extension!(
         "ext:duroxide/node/util.js" = "js/node/util.js",
         "ext:duroxide/node/util_types.js" = "js/node/util_types.js",
         "ext:duroxide/test.js" = "js/test.js",
+        "ext:duroxide/testing.js" = "js/testing.js",
     ],
 );
 

@@ -100,3 +100,17 @@ fn no_test_files_is_a_usage_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.starts_with("error: cannot read /nonexistent/tests:"), "{}", r.stderr);
 }
+
+#[test]
+fn a_test_environment_runs_a_module_with_mocked_activities_on_an_in_memory_store() {
+    let dir = fixture("test_env");
+    let mut cmd = crate::support::command(&["test", "order.test.mjs"]);
+    cmd.current_dir(&dir);
+    let r = crate::support::run_cmd(cmd);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("ok 1 - order.test.mjs > an approved order ships, with a mocked charge ("), "{}", r.stdout);
+    assert!(r.stdout.contains("ok 2 - order.test.mjs > the real activity fails the instance, and result() throws ("), "{}", r.stdout);
+    assert!(r.stdout.contains("ok 3 - order.test.mjs > time skipping is not there yet and says so ("), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().last(), Some("3 passed, 0 failed"), "{}", r.stdout);
+    assert!(!dir.join("duroxide.db").exists(), "the environment's store is in memory");
+}
