@@ -114,3 +114,14 @@ fn a_test_environment_runs_a_module_with_mocked_activities_on_an_in_memory_store
     assert_eq!(r.stdout.lines().last(), Some("3 passed, 0 failed"), "{}", r.stdout);
     assert!(!dir.join("duroxide.db").exists(), "the environment's store is in memory");
 }
+
+/// The project's own examples have tests, run the way a user would: `duroxide test examples/`.
+#[test]
+fn the_examples_tests_pass() {
+    let mut cmd = crate::support::command(&["test", "examples/"]);
+    cmd.current_dir(crate::support::repo());
+    let r = crate::support::run_cmd(cmd);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("examples/workflows.test.mjs > workflows.mjs > Trip: with a mocked hotel ("), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().last(), Some("7 passed, 0 failed"), "{}", r.stdout);
+}
