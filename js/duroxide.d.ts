@@ -345,13 +345,16 @@ declare module "duroxide/testing" {
     history(): Promise<Array<{ eventId: number; kind: string; sourceEventId?: number; timestampMs: number; data?: string }>>;
   }
   export class TestEnvironment {
-    /** `module`: a workflow module's namespace object, or a path from the current folder. Time skipping is not built yet: pass `timeSkipping: false`. */
+    /** `module`: a workflow module's namespace object, or a path from the current folder. `timeSkipping` (default true): while a test awaits `result()`, the next timer fires whenever nothing else can run. */
     static create(options?: { module?: object | string; timeSkipping?: boolean }): Promise<TestEnvironment>;
     readonly client: Client;
     registerActivity(name: string, fn: (ctx: any, input: any) => Promise<unknown>): void;
     registerOrchestration(name: string, fn: (ctx: any, input: any) => Generator<any, any, any>): void;
     mockActivity(name: string, fn: (ctx: any, input: any) => unknown): void;
     start(name: string, input?: unknown, options?: { id?: string }): Promise<InstanceHandle>;
+    /** Moves the virtual clock on by `ms` (timers due by then fire); real sleep without time skipping. */
+    sleep(ms: number): Promise<void>;
+    /** The clock ctx.utcNow() reads: real time plus what was skipped. */
     now(): number;
     dispose(): Promise<void>;
   }

@@ -1,8 +1,30 @@
 // duroxide/testing: a workflow module's orchestrations and activities on an in-memory store, with
-// activities that can be replaced by mocks, and handles to drive and inspect instances from a test.
-// Time skipping (issue 16) is not built yet: timers run in real time; `timeSkipping: true` says so.
+// activities that can be replaced by mocks, handles to drive and inspect instances from a test, and a
+// virtual clock. Time skipping: while a test awaits `result()`, whenever nothing can run (no message
+// ready, no activity queued or running) the next durable timer fires at once and the clock jumps to it;
+// `sleep(ms)` moves the clock by hand. Orchestrations read that clock through `ctx.utcNow()`, which
+// here is an activity of the environment's (recorded in history like the real one, so replays agree).
+import { op_store_skip_time } from "ext:core/ops";
 import { Client, Runtime, SqliteProvider } from "ext:duroxide/sdk.js";
+import { storeOf } from "ext:duroxide/providers.js";
 import process from "ext:duroxide/node/process.js";
+
+const UTC_NOW = "__duroxideTesting.utcNow";
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/// The orchestration, seeing a ctx whose utcNow() reads the environment's clock.
+function onVirtualClock(orchestration) {
+  return function* (ctx, input) {
+    const virtual = new Proxy(ctx, {
+      get(target, property) {
+        if (property === "utcNow") return () => target.scheduleActivity(UTC_NOW, null);
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return yield* orchestration.call(this, virtual, input);
+  };
+}
 
 const RESULT_WAIT_MS = 30000;
 
@@ -26,7 +48,7 @@ class InstanceHandle {
 
   /// The output once the instance completes; its error, thrown, when it fails.
   async result(timeoutMs = RESULT_WAIT_MS) {
-    const status = await this.#env.client.waitForOrchestration(this.id, timeoutMs);
+    const status = await this.#env.skippingWhile(this.#env.client.waitForOrchestration(this.id, timeoutMs));
     if (status.status === "Failed") {
       const error = new Error(`instance '${this.id}' failed: ${status.error}`);
       error.status = status;
@@ -64,21 +86,50 @@ export class TestEnvironment {
   #orchestrations;
   #runtime = null;
   #count = 0;
+  #timeSkipping;
+  #skipped = 0;
 
-  constructor(provider, workflows) {
+  constructor(provider, workflows, timeSkipping) {
     this.#provider = provider;
     this.#activities = workflows.activities;
     this.#orchestrations = workflows.orchestrations;
+    this.#timeSkipping = timeSkipping;
     this.client = new Client(provider);
   }
 
-  /// `{ module, timeSkipping }`: the module's orchestrations and activities on a fresh in-memory store.
+  /// `{ module, timeSkipping = true }`: the module's orchestrations and activities on a fresh in-memory store.
   static async create(options = {}) {
-    if (options.timeSkipping === true) {
-      throw new Error("TestEnvironment: time skipping is not built yet; pass { timeSkipping: false } (timers then run in real time)");
-    }
     const workflows = await loadModule(options.module);
-    return new TestEnvironment(await SqliteProvider.inMemory(), workflows);
+    return new TestEnvironment(await SqliteProvider.inMemory(), workflows, options.timeSkipping !== false);
+  }
+
+  /// Awaits `promise`, firing timers whenever nothing else can run (with time skipping on).
+  async skippingWhile(promise) {
+    if (!this.#timeSkipping) return promise;
+    let done = false;
+    const settled = Promise.resolve(promise).finally(() => {
+      done = true;
+    });
+    const store = storeOf(this.#provider);
+    const skip = async () => {
+      while (!done) {
+        const jumped = await op_store_skip_time(store, null);
+        if (jumped !== null) this.#skipped += jumped;
+        await pause(jumped !== null ? 0 : 2);
+      }
+    };
+    skip();
+    return settled;
+  }
+
+  /// Moves the clock on by `ms`: timers due by then fire; returns once nothing more can run.
+  async sleep(ms) {
+    if (!this.#timeSkipping) return pause(ms);
+    const store = storeOf(this.#provider);
+    await op_store_skip_time(store, Math.max(0, Number(ms)));
+    this.#skipped += Math.max(0, Number(ms));
+    const deadline = Date.now() + RESULT_WAIT_MS;
+    while ((await op_store_skip_time(store, 0)) !== null && Date.now() < deadline) await pause(2);
   }
 
   #open(what) {
@@ -106,7 +157,12 @@ export class TestEnvironment {
     if (!this.#runtime) {
       const runtime = new Runtime(this.#provider, { dispatcherPollIntervalMs: 10 });
       for (const [name, fn] of Object.entries(this.#activities)) runtime.registerActivity(name, fn);
-      for (const [name, fn] of Object.entries(this.#orchestrations)) runtime.registerOrchestration(name, fn);
+      for (const [name, fn] of Object.entries(this.#orchestrations)) {
+        // Anything but a generator function is left for the runtime to refuse with its own message.
+        const generator = Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
+        runtime.registerOrchestration(name, this.#timeSkipping && generator ? onVirtualClock(fn) : fn);
+      }
+      if (this.#timeSkipping) runtime.registerActivity(UTC_NOW, async () => this.now());
       await runtime.start();
       this.#runtime = runtime;
     }
@@ -121,9 +177,9 @@ export class TestEnvironment {
     return new InstanceHandle(this, id);
   }
 
-  /// The clock orchestrations read with ctx.utcNow() (real time until time skipping is built).
+  /// The clock orchestrations read with ctx.utcNow(): real time plus what was skipped.
   now() {
-    return Date.now();
+    return Date.now() + this.#skipped;
   }
 
   async dispose() {

@@ -13,7 +13,7 @@ use crate::engine::store::{self, Store};
 
 deno_core::extension!(
     duroxide_stores,
-    ops = [op_store_open_sqlite, op_store_in_memory, op_store_open_postgres],
+    ops = [op_store_open_sqlite, op_store_in_memory, op_store_open_postgres, op_store_skip_time],
     esm = ["ext:duroxide/providers.js" = "runtime_ext/providers.js"],
 );
 
@@ -44,4 +44,14 @@ async fn op_store_open_postgres(
 ) -> Result<ResourceId, JsErrorBox> {
     let options = stores::options(&state.borrow());
     added(&state, store::open_postgres(&url, schema.as_deref(), &options).await)
+}
+
+/// duroxide/testing's clock: `byMs` null fires the next timer when nothing can run and answers the
+/// jump in ms (null when busy or no timer waits); a number fires what is due within it and answers it
+/// when something can run now (null when idle).
+#[op2(async)]
+async fn op_store_skip_time(state: Rc<RefCell<OpState>>, #[smi] rid: ResourceId, by_ms: Option<f64>) -> Result<Option<f64>, JsErrorBox> {
+    let store = stores::get(&state.borrow(), rid).map_err(err)?;
+    let stepped = store.skip_time(by_ms.map(|ms| ms.max(0.0) as i64)).await.map_err(err)?;
+    Ok(stepped.map(|ms| ms as f64))
 }

@@ -110,7 +110,7 @@ fn a_test_environment_runs_a_module_with_mocked_activities_on_an_in_memory_store
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("ok 1 - order.test.mjs > an approved order ships, with a mocked charge ("), "{}", r.stdout);
     assert!(r.stdout.contains("ok 2 - order.test.mjs > the real activity fails the instance, and result() throws ("), "{}", r.stdout);
-    assert!(r.stdout.contains("ok 3 - order.test.mjs > time skipping is not there yet and says so ("), "{}", r.stdout);
+    assert!(r.stdout.contains("ok 3 - order.test.mjs > real time when asked: a timer takes its time ("), "{}", r.stdout);
     assert_eq!(r.stdout.lines().last(), Some("3 passed, 0 failed"), "{}", r.stdout);
     assert!(!dir.join("duroxide.db").exists(), "the environment's store is in memory");
 }
@@ -124,4 +124,21 @@ fn the_examples_tests_pass() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("examples/workflows.test.mjs > workflows.mjs > Trip: with a mocked hotel ("), "{}", r.stdout);
     assert_eq!(r.stdout.lines().last(), Some("7 passed, 0 failed"), "{}", r.stdout);
+}
+
+/// Time skipping: a 30-day timer and a 3-day deadline pass in milliseconds of wall time, `sleep` moves the
+/// clock by hand, and ctx.utcNow() follows the clock.
+#[test]
+fn timers_of_days_fire_at_once_and_sleep_moves_the_clock() {
+    let dir = fixture("test_env");
+    let mut cmd = crate::support::command(&["test", "clock.test.mjs"]);
+    cmd.current_dir(&dir);
+    let started = std::time::Instant::now();
+    let r = crate::support::run_cmd(cmd);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for name in ["a 30-day timer fires at once", "no approval: the 3-day deadline passes", "an approval after 2 days beats the deadline"] {
+        assert!(r.stdout.contains(&format!("clock.test.mjs > {name} (")), "{name}:\n{}", r.stdout);
+    }
+    assert_eq!(r.stdout.lines().last(), Some("3 passed, 0 failed"), "{}", r.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
 }

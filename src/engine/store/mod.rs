@@ -75,6 +75,14 @@ impl Store {
     pub fn peek(&self) -> &QueuePeek {
         &self.peek
     }
+
+    /// Time skipping for tests (see `sqlite_store::timers`): our SQLite store only.
+    pub async fn skip_time(&self, by_ms: Option<i64>) -> Result<Option<i64>, String> {
+        match &*self.peek {
+            QueuePeek::Own(store) => store.skip_time(by_ms).await,
+            _ => Err("time skipping needs our SQLite store (SqliteProvider.inMemory or sqlite: files)".into()),
+        }
+    }
 }
 
 /// How stores are decorated; the same for every store a process opens.

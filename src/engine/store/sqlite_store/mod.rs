@@ -11,6 +11,7 @@ mod orchestrations;
 mod provider;
 mod rows;
 pub(super) mod schema;
+mod timers;
 mod writer;
 
 pub use provider::SqliteStore;

@@ -125,6 +125,22 @@ impl SqliteStore {
         }
     }
 
+    /// Time skipping for tests (`timers`): with `by_ms` None, when nothing can run, fires the next
+    /// timer and answers how far time jumped (None when busy or no timer waits); with Some(ms), fires
+    /// what is due within ms and answers Some(ms) when something can run now, None when idle.
+    pub async fn skip_time(&self, by_ms: Option<i64>) -> Result<Option<i64>, String> {
+        let now = rows::now_ms();
+        let stepped = self
+            .query(move |c| match by_ms {
+                None => super::timers::skip_to_next_timer(c, now),
+                Some(ms) => super::timers::advance(c, now, ms).map(|busy| busy.then_some(ms)),
+            })
+            .await?;
+        // Fetches asleep until the old due time must look again now.
+        self.orchestrator_work.notify_waiters();
+        Ok(stepped)
+    }
+
     /// A query of this process's own (`QueuePeek`), run in the writer's next group.
     pub async fn query<R: Send + 'static>(
         &self,
