@@ -4,9 +4,8 @@
 // ready, no activity queued or running) the next durable timer fires at once and the clock jumps to it;
 // `sleep(ms)` moves the clock by hand. Orchestrations read that clock through `ctx.utcNow()`, which
 // here is an activity of the environment's (recorded in history like the real one, so replays agree).
-import { op_store_skip_time } from "ext:core/ops";
 import { Client, Runtime, SqliteProvider } from "ext:duroxide/sdk.js";
-import { storeOf } from "ext:duroxide/providers.js";
+import { skipTime } from "ext:duroxide/providers.js";
 import process from "ext:duroxide/node/process.js";
 
 const UTC_NOW = "__duroxideTesting.utcNow";
@@ -110,10 +109,9 @@ export class TestEnvironment {
     const settled = Promise.resolve(promise).finally(() => {
       done = true;
     });
-    const store = storeOf(this.#provider);
     const skip = async () => {
       while (!done) {
-        const jumped = await op_store_skip_time(store, null);
+        const jumped = await skipTime(this.#provider, null);
         if (jumped !== null) this.#skipped += jumped;
         await pause(jumped !== null ? 0 : 2);
       }
@@ -125,11 +123,10 @@ export class TestEnvironment {
   /// Moves the clock on by `ms`: timers due by then fire; returns once nothing more can run.
   async sleep(ms) {
     if (!this.#timeSkipping) return pause(ms);
-    const store = storeOf(this.#provider);
-    await op_store_skip_time(store, Math.max(0, Number(ms)));
+    await skipTime(this.#provider, Math.max(0, Number(ms)));
     this.#skipped += Math.max(0, Number(ms));
     const deadline = Date.now() + RESULT_WAIT_MS;
-    while ((await op_store_skip_time(store, 0)) !== null && Date.now() < deadline) await pause(2);
+    while ((await skipTime(this.#provider, 0)) !== null && Date.now() < deadline) await pause(2);
   }
 
   #open(what) {

@@ -1,6 +1,6 @@
 // `SqliteProvider` and `PostgresProvider`: a provider holds the id of a store
 // resource, which runtimes and clients made from it share.
-import { op_store_in_memory, op_store_open_postgres, op_store_open_sqlite } from "ext:core/ops";
+import { op_store_in_memory, op_store_open_postgres, op_store_open_sqlite, op_store_skip_time } from "ext:core/ops";
 
 /** The store resource of a provider, or a TypeError naming what is expected. */
 export function storeOf(provider) {
@@ -8,6 +8,15 @@ export function storeOf(provider) {
     throw new TypeError("expected a provider from SqliteProvider.open/inMemory or PostgresProvider.connect");
   }
   return provider._store;
+}
+
+/**
+ * duroxide/testing's clock on `provider`'s store: `byMs` null fires the next timer when nothing can run and
+ * resolves to the jump in ms (null when busy or no timer waits); a number fires what is due within it and
+ * resolves to it when something can run now (null when idle).
+ */
+export function skipTime(provider, byMs) {
+  return op_store_skip_time(storeOf(provider), byMs);
 }
 
 export class SqliteProvider {
