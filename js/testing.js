@@ -11,7 +11,7 @@ import process from "ext:duroxide/node/process.js";
 const UTC_NOW = "__duroxideTesting.utcNow";
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/// The orchestration, seeing a ctx whose utcNow() reads the environment's clock.
+// The orchestration, seeing a ctx whose utcNow() reads the environment's clock.
 function onVirtualClock(orchestration) {
   return function* (ctx, input) {
     const virtual = new Proxy(ctx, {
@@ -27,7 +27,7 @@ function onVirtualClock(orchestration) {
 
 const RESULT_WAIT_MS = 30000;
 
-/// A workflow module given as its namespace object, or a path to import (relative to the current folder).
+// A workflow module given as its namespace object, or a path to import (relative to the current folder).
 async function loadModule(module) {
   if (module === undefined || module === null) return { activities: {}, orchestrations: {} };
   if (typeof module === "string") {
@@ -45,7 +45,7 @@ class InstanceHandle {
     this.id = id;
   }
 
-  /// The output once the instance completes; its error, thrown, when it fails.
+  // The output once the instance completes; its error, thrown, when it fails.
   async result(timeoutMs = RESULT_WAIT_MS) {
     const status = await this.#env.skippingWhile(this.#env.client.waitForOrchestration(this.id, timeoutMs));
     if (status.status === "Failed") {
@@ -72,7 +72,7 @@ class InstanceHandle {
     return this.#env.client.cancelInstance(this.id, reason);
   }
 
-  /// The latest execution's history.
+  // The latest execution's history.
   async history() {
     const executions = await this.#env.client.listExecutions(this.id);
     return this.#env.client.readExecutionHistory(this.id, Math.max(1, ...executions));
@@ -96,13 +96,13 @@ export class TestEnvironment {
     this.client = new Client(provider);
   }
 
-  /// `{ module, timeSkipping = true }`: the module's orchestrations and activities on a fresh in-memory store.
+  // `{ module, timeSkipping = true }`: the module's orchestrations and activities on a fresh in-memory store.
   static async create(options = {}) {
     const workflows = await loadModule(options.module);
     return new TestEnvironment(await SqliteProvider.inMemory(), workflows, options.timeSkipping !== false);
   }
 
-  /// Awaits `promise`, firing timers whenever nothing else can run (with time skipping on).
+  // Awaits `promise`, firing timers whenever nothing else can run (with time skipping on).
   async skippingWhile(promise) {
     if (!this.#timeSkipping) return promise;
     let done = false;
@@ -120,7 +120,7 @@ export class TestEnvironment {
     return settled;
   }
 
-  /// Moves the clock on by `ms`: timers due by then fire; returns once nothing more can run.
+  // Moves the clock on by `ms`: timers due by then fire; returns once nothing more can run.
   async sleep(ms) {
     if (!this.#timeSkipping) return pause(ms);
     await skipTime(this.#provider, Math.max(0, Number(ms)));
@@ -143,7 +143,7 @@ export class TestEnvironment {
     this.#orchestrations[name] = fn;
   }
 
-  /// Replaces activity `name` for this environment (it need not exist in the module).
+  // Replaces activity `name` for this environment (it need not exist in the module).
   mockActivity(name, fn) {
     this.#open("mock activities");
     if (typeof fn !== "function") throw new TypeError(`mockActivity('${name}', fn): fn must be a function`);
@@ -166,7 +166,7 @@ export class TestEnvironment {
     return this.#runtime;
   }
 
-  /// Starts `name` with `input`; `{ id }` names the instance (default: NAME-1, NAME-2...).
+  // Starts `name` with `input`; `{ id }` names the instance (default: NAME-1, NAME-2...).
   async start(name, input, options = {}) {
     await this.#started();
     const id = options.id ?? `${name}-${++this.#count}`;
@@ -174,7 +174,7 @@ export class TestEnvironment {
     return new InstanceHandle(this, id);
   }
 
-  /// The clock orchestrations read with ctx.utcNow(): real time plus what was skipped.
+  // The clock orchestrations read with ctx.utcNow(): real time plus what was skipped.
   now() {
     return Date.now() + this.#skipped;
   }
