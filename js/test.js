@@ -21,6 +21,12 @@ const root = makeSuite("", null);
 let current = root;
 let scheduled = false;
 
+// Whether --filter lets the test of this full name run.
+function selected(name) {
+  const filter = setting("filter");
+  return !filter || name.includes(filter);
+}
+
 function path(node) {
   const names = [];
   for (let n = node; n && n.parent; n = n.parent) names.unshift(n.name);
@@ -124,8 +130,7 @@ function eachHooks(node, which) {
 
 async function runTest(t, skipped) {
   const name = path(t);
-  const filter = setting("filter");
-  if (filter && !name.includes(filter)) return;
+  if (!selected(name)) return;
   if (skipped || t.skip) return report({ name, status: "skip", ms: 0 });
   const started = performance.now();
   const context = { name: t.name, fullName: name, diagnostic() {}, skip() { throw SKIP; } };
@@ -157,7 +162,7 @@ function wanted(node, onlyMode) {
 function skipAllIn(item) {
   if (item.kind === "suite") return item.items.forEach(skipAllIn);
   const name = path(item);
-  if (!setting("filter") || name.includes(setting("filter"))) report({ name, status: "skip", ms: 0 });
+  if (selected(name)) report({ name, status: "skip", ms: 0 });
 }
 
 async function runSuite(s, skipped, onlyMode) {
@@ -180,7 +185,7 @@ async function runSuite(s, skipped, onlyMode) {
     }
     if (setupError !== undefined && item.kind === "test") {
       const name = path(item);
-      if (!setting("filter") || name.includes(setting("filter"))) report({ name, status: "fail", ms: 0, error: failure(setupError) });
+      if (selected(name)) report({ name, status: "fail", ms: 0, error: failure(setupError) });
       continue;
     }
     if (item.kind === "suite") await runSuite(item, skipAll, innerOnly);

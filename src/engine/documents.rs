@@ -90,9 +90,14 @@ pub async fn history(client: &Client, id: &str, execution: Option<u64>) -> Resul
         Some(n) => n,
         None => client.executions(id).await.map_err(Lookup::Failed)?.into_iter().max().unwrap_or(1),
     };
+    Ok((execution, execution_history(client, id, execution).await?))
+}
+
+/// The events of execution `execution` of an instance known to have started.
+pub async fn execution_history(client: &Client, id: &str, execution: u64) -> Result<Vec<HistoryEvent>, Lookup> {
     let events = client.history(id, execution).await.map_err(|e| Lookup::Failed(format!("execution {execution} of '{id}': {e}")))?;
     if events.is_empty() {
         return Err(Lookup::Missing(format!("instance '{id}' has no execution {execution}")));
     }
-    Ok((execution, events))
+    Ok(events)
 }

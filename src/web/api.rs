@@ -267,8 +267,7 @@ pub async fn metrics_counts(app: &App) -> Result<Vec<(String, u64)>, Response> {
 pub async fn metrics_document(app: &App) -> Result<Value, Response> {
     let peek = app.store.peek();
     let counts: Map<String, Value> = metrics_counts(app).await?.into_iter().map(|(s, n)| (s, n.into())).collect();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let minutes = peek.completions_per_minute(now, MINUTES).await.map_err(store_failed)?;
+    let minutes = peek.completions_per_minute(super::now_ms(), MINUTES).await.map_err(store_failed)?;
     let queues = app.client.queue_depths().await.map_err(store_failed)?;
     let in_flight = app.client.in_flight().await.map_err(store_failed)?.len();
     Ok(json!({

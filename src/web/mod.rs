@@ -40,6 +40,11 @@ impl App {
     }
 }
 
+/// Epoch milliseconds now, as the pages and metrics count time.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
 /// `HOST:PORT`, `:PORT` or `PORT` (those two on 127.0.0.1).
 pub fn listen_address(text: &str) -> Result<SocketAddr, String> {
     let text = text.trim();

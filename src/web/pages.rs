@@ -13,14 +13,10 @@ use serde_json::Value;
 
 use super::api::{self, load_page, page_query, params, Answer, STATUSES};
 use super::html::{duration, esc, page, pretty, short_json, status_badge, time, url_part};
-use super::{auth, timeline, App};
+use super::{auth, now_ms, timeline, App};
 use crate::engine::documents::{self, queued_note, Lookup};
 use crate::engine::history::HistoryEvent;
 use crate::engine::store::InstanceRow;
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
 
 /// An error as a page (the API's answers are JSON; people get HTML).
 fn error_page(status: StatusCode, message: &str) -> Response {
@@ -242,8 +238,10 @@ async fn live_instance(app: &App, id: &str, execution: Option<u64>) -> Result<St
         );
         return Ok(out);
     }
+    // Read once each: the page is fetched again every second while it is open.
     let info = client.instance(id).await.map_err(Lookup::Failed)?;
-    let (shown, events) = documents::history(client, id, execution).await?;
+    let shown = execution.unwrap_or(info.current_execution_id);
+    let events = documents::execution_history(client, id, shown).await?;
     let executions = client.executions(id).await.map_err(Lookup::Failed)?;
     let values = client.values(id).await.unwrap_or_default();
     let now = now_ms();

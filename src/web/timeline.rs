@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::html::{esc, short_json, time_of_day};
+use super::html::{duration, esc, short_json, time_of_day};
 use crate::engine::history::HistoryEvent;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -182,15 +182,6 @@ fn outcome_class(outcome: Outcome) -> &'static str {
     }
 }
 
-fn duration_text(ms: u64) -> String {
-    match ms {
-        0..=999 => format!("{ms} ms"),
-        1000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
-        60_000..=3_599_999 => format!("{:.1} min", ms as f64 / 60_000.0),
-        _ => format!("{:.1} h", ms as f64 / 3_600_000.0),
-    }
-}
-
 /// The bars as an SVG Gantt chart, from the execution's first event to `now_ms`
 /// (or the last end); each bar carries its details in a `<title>` (shown on hover).
 pub fn svg(events: &[HistoryEvent], bars: &[Bar], now_ms: u64) -> String {
@@ -210,7 +201,7 @@ pub fn svg(events: &[HistoryEvent], bars: &[Bar], now_ms: u64) -> String {
     out.push_str(&format!(
         "<text class=\"axis\" x=\"{LABELS}\" y=\"14\">0</text><text class=\"axis\" x=\"{}\" y=\"14\" text-anchor=\"end\">{}</text>",
         WIDTH - 10.0,
-        esc(&duration_text(end.saturating_sub(start)))
+        esc(&duration(end.saturating_sub(start)))
     ));
     for (i, bar) in bars.iter().enumerate() {
         let y = AXIS + ROW * i as f64;
@@ -218,7 +209,7 @@ pub fn svg(events: &[HistoryEvent], bars: &[Bar], now_ms: u64) -> String {
         let x = x_of(bar.start_ms);
         let w = (x_of(bar_end) - x).max(3.0);
         let label = if bar.attempt > 1 { format!("{} (retry {})", bar.name, bar.attempt - 1) } else { bar.name.clone() };
-        let took = bar.end_ms.map(|e| duration_text(e.saturating_sub(bar.start_ms))).unwrap_or_else(|| "still open".into());
+        let took = bar.end_ms.map(|e| duration(e.saturating_sub(bar.start_ms))).unwrap_or_else(|| "still open".into());
         let tip = format!("{} {} (event {}): {:?}, {took}. {}", bar.kind.name(), label, bar.event_id, bar.outcome, bar.detail);
         out.push_str(&format!(
             "<g class=\"bar {}\" data-kind=\"{}\" data-outcome=\"{}\"><title>{}</title>\
