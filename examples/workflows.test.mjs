@@ -1,6 +1,7 @@
 // Tests of examples/workflows.mjs: `duroxide test examples/` runs them (so does `cargo test`).
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { TestEnvironment } from 'duroxide/testing';
 import * as workflows from './workflows.mjs';
 
@@ -57,5 +58,15 @@ describe('workflows.mjs', () => {
     const h = await env.start('Monitor', { url: 'http://x', every: 3_600_000, stopAfter: 3 });
     assert.deepEqual(await h.result(), { checks: 3 });
     assert.equal((await env.client.listExecutions(h.id)).length, 3);
+  });
+
+  // A deploy check: histories recorded by `duroxide history ID --json --all-executions` must replay on
+  // this code. Change a step they went through (say, BookFlight's input) and this fails naming the line.
+  test('recorded histories replay on the current code', async () => {
+    for (const name of ['trip-1', 'monitor-1']) {
+      const history = JSON.parse(readFileSync(new URL(`./histories/${name}.json`, import.meta.url).pathname, 'utf8'));
+      const results = await TestEnvironment.replay(workflows, history);
+      assert.deepEqual(results.map((r) => r.line), [`${name}: ok`]);
+    }
   });
 });

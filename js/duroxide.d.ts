@@ -344,9 +344,23 @@ declare module "duroxide/testing" {
     cancel(reason?: string): Promise<void>;
     history(): Promise<Array<{ eventId: number; kind: string; sourceEventId?: number; timestampMs: number; data?: string }>>;
   }
+  /** One instance of a replay: `line` is `ID: ok` or `ID: nondeterministic: history has ... vs code ... at FILE:LINE`. */
+  export interface ReplayResult {
+    instanceId: string;
+    ok: boolean;
+    line: string;
+  }
+
   export class TestEnvironment {
     /** `module`: a workflow module's namespace object, or a path from the current folder. `timeSkipping` (default true): while a test awaits `result()`, the next timer fires whenever nothing else can run. */
     static create(options?: { module?: object | string; timeSkipping?: boolean }): Promise<TestEnvironment>;
+    /**
+     * Replays recorded histories through `module`'s current orchestrations (no activity runs, nothing is
+     * written) and throws when the code no longer does what a history recorded, naming the difference and
+     * the line. `history`: what `duroxide history ID --json [--all-executions]` prints (parsed, or its text),
+     * or a handle's `history()`; `instanceId` names the instance of a bare event array (default "replay").
+     */
+    static replay(module: object | string, history: unknown, options?: { instanceId?: string }): Promise<ReplayResult[]>;
     readonly client: Client;
     registerActivity(name: string, fn: (ctx: any, input: any) => Promise<unknown>): void;
     registerOrchestration(name: string, fn: (ctx: any, input: any) => Generator<any, any, any>): void;

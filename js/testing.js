@@ -6,6 +6,7 @@
 // here is an activity of the environment's (recorded in history like the real one, so replays agree).
 import { Client, Runtime, SqliteProvider } from "ext:duroxide/sdk.js";
 import { skipTime } from "ext:duroxide/providers.js";
+import { replayHistory } from "ext:duroxide/runtime.js";
 import process from "ext:duroxide/node/process.js";
 
 const UTC_NOW = "__duroxideTesting.utcNow";
@@ -100,6 +101,30 @@ export class TestEnvironment {
   static async create(options = {}) {
     const workflows = await loadModule(options.module);
     return new TestEnvironment(await SqliteProvider.inMemory(), workflows, options.timeSkipping !== false);
+  }
+
+  // Replays a recorded history (`duroxide history ID --json [--all-executions]`, parsed, or a handle's
+  // `history()`) through `module`'s current orchestrations; throws when the code no longer does what
+  // the history recorded, naming the difference and the line. `{ instanceId }` names the instance of a
+  // bare event array (default "replay").
+  static async replay(module, history, options = {}) {
+    const workflows = await loadModule(module);
+    if (typeof history === "string") history = JSON.parse(history);
+    // Histories recorded in an environment read its clock through its own activity.
+    const onEnvironmentClock = JSON.stringify(history).includes(UTC_NOW);
+    const runtime = new Runtime(await SqliteProvider.inMemory(), {});
+    for (const [name, fn] of Object.entries(workflows.orchestrations)) {
+      const generator = Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
+      runtime.registerOrchestration(name, onEnvironmentClock && generator ? onVirtualClock(fn) : fn);
+    }
+    const results = await replayHistory(runtime, history, options.instanceId ?? "replay");
+    const diverged = results.filter((r) => !r.ok);
+    if (diverged.length > 0) {
+      const error = new Error(diverged.map((r) => r.line).join("\n"));
+      error.results = results;
+      throw error;
+    }
+    return results;
   }
 
   // Awaits `promise`, firing timers whenever nothing else can run (with time skipping on).

@@ -5,6 +5,7 @@ import {
   op_runtime_metrics,
   op_runtime_register_activity,
   op_runtime_register_orchestration,
+  op_runtime_replay,
   op_runtime_shutdown,
   op_runtime_start,
   op_sdk_limits,
@@ -71,6 +72,15 @@ export class Runtime {
   metricsSnapshot() {
     return op_runtime_metrics(this._id);
   }
+}
+
+/**
+ * Replays recorded histories through `runtime`'s orchestrations (nothing runs but their code):
+ * `[{instanceId, ok, line}]`. A bare event array belongs to `instanceId`.
+ */
+export async function replayHistory(runtime, history, instanceId) {
+  const results = await op_runtime_replay(runtime._id, history, String(instanceId));
+  return results.map(({ instanceId, ok, line }) => ({ instanceId, ok, line }));
 }
 
 /** Sends logs to `logFile` (appended) with `logLevel` and `logFormat`; RUST_LOG still wins. */

@@ -10,7 +10,8 @@ use duroxide::runtime::limits;
 use serde_json::Value;
 
 use super::{err, type_err};
-use crate::bridge::runtimes;
+use crate::bridge::{replay, runtimes};
+use crate::engine::history_file;
 use crate::engine::options::RuntimeMetrics;
 
 deno_core::extension!(
@@ -22,6 +23,7 @@ deno_core::extension!(
         op_runtime_start,
         op_runtime_shutdown,
         op_runtime_metrics,
+        op_runtime_replay,
         op_logging_configure,
         op_sdk_limits,
     ],
@@ -71,6 +73,29 @@ async fn op_runtime_shutdown(state: Rc<RefCell<OpState>>, #[smi] runtime: Resour
 #[serde]
 fn op_runtime_metrics(state: &mut OpState, #[smi] runtime: ResourceId) -> Result<Option<RuntimeMetrics>, JsErrorBox> {
     runtimes::metrics(state, runtime).map_err(err)
+}
+
+/// Replays a history (what `duroxide history ID --json [--all-executions]` prints, or an
+/// execution's events, which belong to `instance`) through the runtime's orchestrations:
+/// one `{instanceId, ok, line}` per instance. The engine steps generators synchronously, which
+/// it cannot do while ops are polled, so the replay runs as a task of its own.
+#[op2(async)]
+#[serde]
+async fn op_runtime_replay(
+    #[smi] runtime: ResourceId,
+    #[serde] history: serde_json::Value,
+    #[string] instance: String,
+) -> Result<Vec<Value>, JsErrorBox> {
+    let histories = history_file::parse(&history, &instance).map_err(type_err)?;
+    let task = tokio::spawn(async move {
+        let mut answers = Vec::new();
+        for executions in replay::group_by_instance(histories) {
+            let replayed = replay::replay_instance(runtime, &executions)?;
+            answers.push(serde_json::json!({ "instanceId": replayed.instance, "ok": replayed.is_ok(), "line": replayed.line() }));
+        }
+        Ok::<_, String>(answers)
+    });
+    task.await.map_err(|e| err(format!("the replay stopped: {e}")))?.map_err(err)
 }
 
 /// `{logFormat?, logLevel?, logFile?}` from Runtime options or initTracing.

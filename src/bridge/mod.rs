@@ -1,6 +1,7 @@
 //! The only code that sees both V8 and duroxide: orchestration sessions and
-//! the generator cache, the activity bridge, synchronous ctx calls, and the
-//! stores and runtimes JS creates, as resources of the isolate.
+//! the generator cache, the activity bridge, synchronous ctx calls, the
+//! stores and runtimes JS creates, as resources of the isolate, and replays
+//! of recorded histories through a runtime's orchestrations.
 //!
 //! Per-isolate state lives in the isolate's `OpState`, put there once by
 //! [`install`] when the isolate boots:
@@ -24,6 +25,7 @@ pub mod activity;
 pub mod context_calls;
 pub mod generator_cache;
 pub mod orchestration;
+pub mod replay;
 pub mod runtimes;
 pub mod stores;
 pub mod yield_sites;

@@ -33,6 +33,14 @@ impl SiteBook {
             }
         }
     }
+
+    /// Removes and answers what is noted for `instance` (replays read their own site, then leave none behind).
+    pub fn take(&self, instance: &str) -> Option<String> {
+        let mut sites = self.sites.lock().unwrap_or_else(|e| e.into_inner());
+        let site = sites.by_instance.remove(instance)?;
+        sites.order.retain(|i| i != instance);
+        Some(site)
+    }
 }
 
 impl YieldSites for SiteBook {
@@ -56,5 +64,7 @@ mod tests {
         }
         assert_eq!(book.last_yield_site("a"), None);
         assert_eq!(book.last_yield_site("i999").as_deref(), Some("/f.js:3:1"));
+        assert_eq!(book.take("i999").as_deref(), Some("/f.js:3:1"));
+        assert_eq!(book.last_yield_site("i999"), None);
     }
 }

@@ -8,10 +8,13 @@ use super::instance;
 use super::output::{print_json, print_table, short, time};
 use crate::engine::documents;
 use crate::engine::history::HistoryEvent;
+use crate::engine::history_file::InstanceDocument;
 use crate::failure::Failure;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  duroxide history order-42\n  duroxide history order-42 --execution 1 --json")]
+#[command(
+    after_help = "Examples:\n  duroxide history order-42\n  duroxide history order-42 --execution 1 --json\n  duroxide history order-42 --json --all-executions > order-42.json   (input of duroxide replay --history)"
+)]
 pub struct HistoryArgs {
     /// Instance id
     pub id: String,
@@ -21,6 +24,9 @@ pub struct HistoryArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// With --json: every execution, as {instanceId, executions: [{executionId, duroxideVersion, events}]}
+    #[arg(long, requires = "json", conflicts_with = "execution")]
+    pub all_executions: bool,
 }
 
 /// The event's name (activity, timer...) and a short piece of its data.
@@ -49,6 +55,12 @@ fn name_and_data(event: &HistoryEvent) -> (String, String) {
 pub fn run(args: HistoryArgs, store: &StoreArgs) -> Result<i32, Failure> {
     block_on(async {
         let client = store.client().await?;
+        if args.all_executions {
+            documents::started_status(&client, &args.id).await.map_err(instance::failure)?;
+            let executions = client.all_events(&args.id).await.map_err(Failure::Failed)?;
+            print_json(&json!(InstanceDocument::new(&args.id, executions)));
+            return Ok(0);
+        }
         let (execution, events) = documents::history(&client, &args.id, args.execution).await.map_err(instance::failure)?;
         if args.json {
             print_json(&json!(events));

@@ -13,6 +13,7 @@ mod metrics;
 mod output;
 mod progress;
 mod prune;
+mod replay;
 mod run;
 mod serve;
 mod signals;
@@ -82,6 +83,8 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Run test files (*.test.js, *.test.mjs, *.test.ts)
     Test(test::TestArgs),
+    /// Replay recorded histories through a workflow module's current code (nondeterminism check)
+    Replay(replay::ReplayArgs),
     /// Serve the dashboard and HTTP API for a store
     Ui(ui::UiArgs),
     /// Print shell completions
@@ -115,6 +118,7 @@ pub fn main() -> i32 {
         Command::Metrics(a) => metrics::run(a, store),
         Command::Ui(a) => ui::run(a, store),
         Command::Test(a) => test::run(a),
+        Command::Replay(a) => replay::run(a, store),
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Types(a) => Ok(types::run(a)),
         Command::Init(a) => init::run(a),

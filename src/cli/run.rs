@@ -207,34 +207,54 @@ pub fn run(args: RunArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let permissions = PermissionSets::new(&args.permissions.grants()).map_err(Failure::Usage)?;
     let job = job_of(&args)?;
     let plan = ServePlan { store: store.clone(), options: args.runtime.options(), job, shutdown_grace: args.runtime.shutdown_grace };
-    let file = &args.file;
-    let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot run {}: {e}", file.display())))?;
-    if metadata.is_dir() {
-        return Err(Failure::Usage(format!("cannot run {}: it is a directory, not a JavaScript file", file.display())));
-    }
+    let path = main_file(&args.file, "run")?;
     if let Some(listen) = &args.ui {
         super::ui::beside_worker(listen, &args.ui_token, store)?;
     }
-    let path = absolute(file);
-    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "duroxide".into());
-    let mut argv = vec![exe, path.display().to_string()];
-    argv.extend(args.args.iter().cloned());
+    let argv = argv_of(&path, &args.args);
 
+    hosted(Startup { argv, bridge, permissions }, args.limits.limits(), run_main(&path, &args.args, &plan))
+}
+
+/// A file `verb` can load, as an absolute path.
+pub fn main_file(file: &Path, verb: &str) -> Result<PathBuf, Failure> {
+    let metadata = std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot {verb} {}: {e}", file.display())))?;
+    if metadata.is_dir() {
+        return Err(Failure::Usage(format!("cannot {verb} {}: it is a directory, not a JavaScript file", file.display())));
+    }
+    Ok(absolute(file))
+}
+
+/// Boots the JavaScript host on this thread and runs `main` on it (`main`
+/// starts only once the host is up); every runtime still running is shut
+/// down afterwards.
+pub fn hosted(
+    startup: Startup,
+    limits: host::Limits,
+    main: impl std::future::Future<Output = Result<i32, Failure>>,
+) -> Result<i32, Failure> {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     tokio.block_on(async {
-        let extensions = runtime_ext::extensions(Startup { argv, bridge, permissions });
-        let limits = args.limits.limits();
+        let extensions = runtime_ext::extensions(startup);
         host::boot(BootOptions { extensions, builtins: runtime_ext::BUILTIN_MODULES, limits }).map_err(Failure::Failed)?;
-        let code = run_main(&path, &args.args, &plan).await;
+        let code = main.await;
         if let Ok(state) = host::op_state() {
             runtimes::shut_down_all(state, Some(0)).await;
         }
         host::shut_down();
         code
     })
+}
+
+/// The argv a main file sees: this binary, the file, its arguments.
+pub fn argv_of(path: &Path, args: &[String]) -> Vec<String> {
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "duroxide".into());
+    let mut argv = vec![exe, path.display().to_string()];
+    argv.extend(args.iter().cloned());
+    argv
 }
 
 /// The `--start` job, its name, id and input checked before any JavaScript runs.
@@ -259,10 +279,7 @@ fn keep_alive(state: &deno_core::OpState) -> bool {
 /// Evaluates the main file, then serves its exports, or runs it as a script
 /// until its event loop is idle; returns the exit code.
 async fn run_main(path: &Path, script_args: &[String], plan: &ServePlan) -> Result<i32, Failure> {
-    host::evaluate_main(path, &keep_alive).await.map_err(Failure::Failed)?;
-    let exports = host::with(|h| h.workflow_exports())
-        .map_err(Failure::Failed)?
-        .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
+    let exports = evaluate_exports(path).await?;
     if !exports.is_empty() {
         if !script_args.is_empty() {
             return Err(module_arguments(&file_name(path), script_args));
@@ -277,6 +294,14 @@ async fn run_main(path: &Path, script_args: &[String], plan: &ServePlan) -> Resu
     }
     event_loop::drive_to_idle(&keep_alive).await.map_err(Failure::Failed)?;
     host::with(|h| h.read_exit_code()).map_err(Failure::Failed)?.map_err(Failure::Failed)
+}
+
+/// Evaluates the main file; answers its workflow exports as JSON, or "" when it exports none.
+pub async fn evaluate_exports(path: &Path) -> Result<String, Failure> {
+    host::evaluate_main(path, &keep_alive).await.map_err(Failure::Failed)?;
+    host::with(|h| h.workflow_exports())
+        .map_err(Failure::Failed)?
+        .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))
 }
 
 /// The file's name, for messages.

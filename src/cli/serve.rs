@@ -69,9 +69,7 @@ pub async fn serve(path: &Path, exports: &Exports, plan: &ServePlan) -> Result<i
     let options = stores::options(&op_state()?.borrow());
     let store = plan.store.open_or_create(&options).await?;
     let store_id = stores::add(&mut op_state()?.borrow_mut(), store.clone());
-    let runtime = host::with(|h| h.serve_workflows(store_id, &plan.options.to_string()))
-        .map_err(Failure::Failed)?
-        .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))?;
+    let runtime = register_exports(path, store_id, &plan.options)?;
     runtimes::start(op_state()?, runtime).await.map_err(Failure::Failed)?;
 
     let signals = StopSignals::watch(plan.shutdown_grace)?;
@@ -99,6 +97,13 @@ pub async fn serve(path: &Path, exports: &Exports, plan: &ServePlan) -> Result<i
         );
     }
     outcome
+}
+
+/// A runtime (not started) on store resource `store` with the main file's exports registered.
+pub fn register_exports(path: &Path, store: u32, options: &Value) -> Result<u32, Failure> {
+    host::with(|h| h.serve_workflows(store, &options.to_string()))
+        .map_err(Failure::Failed)?
+        .map_err(|e| Failure::Usage(format!("{}: {}", path.display(), e.trim_start_matches("Uncaught "))))
 }
 
 /// `--start NAME` must name an exported orchestration.

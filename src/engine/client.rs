@@ -254,9 +254,24 @@ impl Client {
     }
 
     pub async fn history(&self, id: &str, execution: u64) -> Result<Vec<HistoryEvent>, String> {
+        Ok(self.events(id, execution).await?.iter().map(history::HistoryEvent::from).collect())
+    }
+
+    /// An execution's events as duroxide stores them (what replays need).
+    pub async fn events(&self, id: &str, execution: u64) -> Result<Vec<duroxide::Event>, String> {
         check_id(id)?;
-        let events = self.inner.read_execution_history(id, execution).await.map_err(|e| failed("readExecutionHistory", id, e))?;
-        Ok(events.iter().map(history::HistoryEvent::from).collect())
+        self.inner.read_execution_history(id, execution).await.map_err(|e| failed("readExecutionHistory", id, e))
+    }
+
+    /// Every execution of an instance, oldest first, with its events.
+    pub async fn all_events(&self, id: &str) -> Result<Vec<(u64, Vec<duroxide::Event>)>, String> {
+        let mut executions = self.executions(id).await?;
+        executions.sort_unstable();
+        let mut all = Vec::with_capacity(executions.len());
+        for execution in executions {
+            all.push((execution, self.events(id, execution).await?));
+        }
+        Ok(all)
     }
 
     pub async fn tree(&self, id: &str) -> Result<Tree, String> {

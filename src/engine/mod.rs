@@ -5,7 +5,9 @@
 pub mod client;
 pub mod documents;
 pub mod history;
+pub mod history_file;
 pub mod options;
+pub mod replay_verdict;
 pub mod runtime;
 pub mod shapes;
 pub mod store;

@@ -48,6 +48,7 @@ mod npm;
 mod runaway;
 mod runtime_options;
 mod own_store;
+mod replay;
 mod scale_out;
 mod script_env;
 mod shipping;

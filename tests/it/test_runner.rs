@@ -123,7 +123,7 @@ fn the_examples_tests_pass() {
     let r = crate::support::run_cmd(cmd);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("examples/workflows.test.mjs > workflows.mjs > Trip: with a mocked hotel ("), "{}", r.stdout);
-    assert_eq!(r.stdout.lines().last(), Some("7 passed, 0 failed"), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().last(), Some("8 passed, 0 failed"), "{}", r.stdout);
 }
 
 /// Time skipping: a 30-day timer and a 3-day deadline pass in milliseconds of wall time, `sleep` moves the

@@ -1,0 +1,172 @@
+//! `duroxide replay`: histories recorded by tests/fixtures/replay/orders.mjs replay against it
+//! (every instance ok, nothing written) and fail against orders_changed.mjs, naming the
+//! difference and the line; from the store (SQLite and PostgreSQL) and from `history --json` files.
+
+use crate::support::{fixture, run, run_in, Store, TempDir};
+
+const CHANGED: &str = "tests/fixtures/replay/orders_changed.mjs";
+
+fn module(name: &str) -> String {
+    fixture(&format!("replay/{name}")).display().to_string()
+}
+
+/// `duroxide --store ... ARGS` against `store`.
+fn cli(store: &Store, dir: &TempDir, args: &[&str]) -> crate::support::Run {
+    let mut all: Vec<String> = store.cli_args(dir.path());
+    all.extend(args.iter().map(|a| a.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    run_in(store, &all)
+}
+
+/// A completed order, a continue-as-new chain with a sub-orchestration, and an approval still waiting.
+fn record(store: &Store, dir: &TempDir) {
+    let orders = module("orders.mjs");
+    let order = cli(store, dir, &["run", &orders, "--start", "Order", "--id", "o1", "--input", r#"{"id":"o1","amount":5}"#]);
+    assert_eq!(order.code, 0, "{}", order.stderr);
+    let chain = cli(store, dir, &["run", &orders, "--start", "Loop", "--id", "l1", "--input", "0"]);
+    assert_eq!(chain.code, 0, "{}", chain.stderr);
+    let waiting = cli(store, dir, &["run", &orders, "--start", "Approval", "--id", "a1", "--timeout", "1s"]);
+    assert!(waiting.stderr.contains("still Running"), "{}", waiting.stderr);
+}
+
+fn o1_changed_line() -> String {
+    format!(
+        r#"o1: nondeterministic: history has activity 'Ship' with input {{"id":"o1","amount":5}} vs code yields activity 'Ship' with input {{"id":"o1","amount":5,"express":true}} at {CHANGED}:12"#
+    )
+}
+
+store_tests! {
+    fn unchanged_code_replays_every_instance_and_writes_nothing(store) {
+        let dir = TempDir::new("replay-same");
+        record(store, &dir);
+        let before = (cli(store, &dir, &["list", "--json"]).stdout, cli(store, &dir, &["history", "a1", "--json"]).stdout);
+        let r = cli(store, &dir, &["replay", &module("orders.mjs"), "--all"]);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        assert_eq!(lines[..2], ["a1: ok", "l1: ok"], "{}", r.stdout);
+        assert!(lines[2].starts_with("l1::sub::") && lines[2].ends_with(": ok"), "the chain's child: {}", r.stdout);
+        assert_eq!(lines[3..], ["o1: ok", "4 replayed: 4 ok, 0 nondeterministic"], "{}", r.stdout);
+        let after = (cli(store, &dir, &["list", "--json"]).stdout, cli(store, &dir, &["history", "a1", "--json"]).stdout);
+        assert_eq!(before, after, "a replay must not change the store");
+        let status: serde_json::Value = serde_json::from_str(&cli(store, &dir, &["status", "a1", "--json"]).stdout).unwrap();
+        assert_eq!(status["status"], "Running");
+    }
+
+    fn changed_code_fails_naming_the_difference_and_the_line(store) {
+        let dir = TempDir::new("replay-changed");
+        record(store, &dir);
+        let r = cli(store, &dir, &["replay", CHANGED, "--id", "o1"]);
+        assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+        assert_eq!(r.stdout, format!("{}\n1 replayed: 0 ok, 1 nondeterministic\n", o1_changed_line()));
+        let waiting = cli(store, &dir, &["replay", CHANGED, "--id", "a1"]);
+        assert_eq!(waiting.code, 1);
+        assert_eq!(
+            waiting.stdout.lines().next(),
+            Some(&*format!(r#"a1: nondeterministic: history has a wait for event 'Approve' vs code yields activity 'Note' with input "asked" at {CHANGED}:16"#))
+        );
+        let chain = cli(store, &dir, &["replay", CHANGED, "--id", "l1"]);
+        assert_eq!((chain.code, chain.stdout.lines().next()), (0, Some("l1: ok")), "the loop did not change:\n{}", chain.stdout);
+    }
+
+    fn history_files_replay_without_the_store(store) {
+        let dir = TempDir::new("replay-file");
+        record(store, &dir);
+        for id in ["o1", "l1"] {
+            let document = cli(store, &dir, &["history", id, "--json", "--all-executions"]);
+            assert_eq!(document.code, 0, "{}", document.stderr);
+            dir.write(&format!("{id}.json"), &document.stdout);
+        }
+        let chain: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("l1.json")).unwrap()).unwrap();
+        assert_eq!(chain["instanceId"], "l1");
+        let executions: Vec<u64> = chain["executions"].as_array().unwrap().iter().map(|e| e["executionId"].as_u64().unwrap()).collect();
+        assert_eq!(executions, [1, 2, 3]);
+        assert_eq!(chain["executions"][0]["events"][0]["kind"], "OrchestrationStarted");
+
+        let (o1, l1) = (dir.path().join("o1.json").display().to_string(), dir.path().join("l1.json").display().to_string());
+        let same = run(&["replay", &module("orders.mjs"), "--history", &o1]);
+        assert_eq!((same.code, same.stdout.as_str()), (0, "o1: ok\n1 replayed: 1 ok, 0 nondeterministic\n"), "{}", same.stderr);
+        let chained = run(&["replay", &module("orders.mjs"), "--history", &l1]);
+        assert_eq!((chained.code, chained.stdout.lines().next()), (0, Some("l1: ok")), "{}", chained.stderr);
+        let changed = run(&["replay", CHANGED, "--history", &o1]);
+        assert_eq!((changed.code, changed.stdout.lines().next()), (1, Some(&*o1_changed_line())));
+
+        // One execution's bare events (`history ID --json`): the file's name says whose.
+        let bare = cli(store, &dir, &["history", "o1", "--json"]);
+        let bare = dir.write("o1.events.json", &bare.stdout).display().to_string();
+        let named = run(&["replay", CHANGED, "--history", &bare, "--id", "o1"]);
+        assert_eq!(named.stdout.lines().next(), Some(&*o1_changed_line()));
+        let by_stem = run(&["replay", &module("orders.mjs"), "--history", &bare]);
+        assert_eq!(by_stem.stdout.lines().next(), Some("o1.events: ok"), "{}", by_stem.stderr);
+    }
+}
+
+#[test]
+fn mistakes_are_one_line_each() {
+    let dir = TempDir::new("replay-errors");
+    let store = format!("sqlite:{}/r.db", dir.path().display());
+    let orders = module("orders.mjs");
+    let recorded = run(&["--store", &store, "run", &orders, "--start", "Order", "--id", "o1", "--input", r#"{"id":"o1","amount":5}"#]);
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+
+    let cases: Vec<(Vec<String>, i32, String)> = vec![
+        (
+            vec!["replay".into(), orders.clone()],
+            2,
+            "error: say what to replay: --id ID or --all (from the store), or --history FILE".into(),
+        ),
+        (vec!["replay".into(), orders.clone(), "--id".into(), "nope".into()], 1, "error: instance 'nope' not found".into()),
+        (
+            vec!["replay".into(), "missing.mjs".into(), "--all".into()],
+            2,
+            "error: cannot replay missing.mjs: No such file or directory (os error 2)".into(),
+        ),
+        (
+            vec!["replay".into(), dir.write("script.js", "console.log('a script');").display().to_string(), "--all".into()],
+            2,
+            format!(
+                "error: {} exports no orchestrations to replay: export const orchestrations = {{ Name: function* (ctx, input) {{ ... }} }}",
+                dir.path().join("script.js").display()
+            ),
+        ),
+        (
+            vec!["replay".into(), orders.clone(), "--history".into(), dir.write("bad.json", "{nope").display().to_string()],
+            2,
+            format!("error: {} is not JSON: key must be a string at line 1 column 2", dir.path().join("bad.json").display()),
+        ),
+        (
+            vec![
+                "replay".into(),
+                orders.clone(),
+                "--history".into(),
+                dir.write("odd.json", r#"[{"eventId":1,"kind":"Bogus"}]"#).display().to_string(),
+            ],
+            2,
+            format!("error: {}: event 1 of 'odd' execution 1: unknown kind 'Bogus'", dir.path().join("odd.json").display()),
+        ),
+    ];
+    for (args, code, message) in cases {
+        let mut all = vec!["--store", &store];
+        all.extend(args.iter().map(String::as_str));
+        let r = run(&all);
+        assert_eq!((r.code, r.stderr.trim_end()), (code, message.as_str()), "{args:?}\nstdout: {}", r.stdout);
+    }
+
+    let other = dir.write("other.mjs", "export const orchestrations = { Other: function* () { return 1; } };");
+    let r = run(&["--store", &store, "replay", &other.display().to_string(), "--id", "o1"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stdout,
+        "o1: not replayed: the module has no orchestration 'Order' (version 1.0.0)\n1 replayed: 0 ok, 0 nondeterministic, 1 not replayed\n"
+    );
+    let conflicting = run(&["--store", &store, "replay", &orders, "--all", "--id", "o1"]);
+    assert_eq!(conflicting.code, 2, "{}", conflicting.stderr);
+    let lonely = run(&["--store", &store, "history", "o1", "--all-executions"]);
+    assert_eq!(lonely.code, 2, "--all-executions needs --json: {}", lonely.stderr);
+}
+
+#[test]
+fn a_test_file_replays_with_the_test_environment() {
+    let r = run(&["test", &module("replay.test.mjs")]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.lines().last(), Some("4 passed, 0 failed"), "{}", r.stdout);
+}
