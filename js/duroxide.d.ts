@@ -358,9 +358,9 @@ declare module "duroxide/testing" {
      * Replays recorded histories through `module`'s current orchestrations (no activity runs, nothing is
      * written) and throws when the code no longer does what a history recorded, naming the difference and
      * the line. `history`: what `duroxide history ID --json [--all-executions]` prints (parsed, or its text),
-     * or a handle's `history()`; `instanceId` names the instance of a bare event array (default "replay").
+     * or a handle's `history()`; a bare event array is execution `executionId` (default 1) of `instanceId` (default "replay").
      */
-    static replay(module: object | string, history: unknown, options?: { instanceId?: string }): Promise<ReplayResult[]>;
+    static replay(module: object | string, history: unknown, options?: { instanceId?: string; executionId?: number }): Promise<ReplayResult[]>;
     readonly client: Client;
     registerActivity(name: string, fn: (ctx: any, input: any) => Promise<unknown>): void;
     registerOrchestration(name: string, fn: (ctx: any, input: any) => Generator<any, any, any>): void;

@@ -26,6 +26,22 @@ function onVirtualClock(orchestration) {
   };
 }
 
+const isGenerator = (fn) => Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
+
+// Registers a module's orchestrations (a generator function, or `{ version: generator }` as in a
+// workflow module), on the environment's clock when `virtualClock`. Anything but a generator function
+// is left for the runtime to refuse with its own message.
+function registerOrchestrations(runtime, orchestrations, virtualClock) {
+  const seen = (fn) => (virtualClock && isGenerator(fn) ? onVirtualClock(fn) : fn);
+  for (const [name, definition] of Object.entries(orchestrations)) {
+    if (definition !== null && typeof definition === "object") {
+      for (const [version, fn] of Object.entries(definition)) runtime.registerOrchestrationVersioned(name, version, seen(fn));
+    } else {
+      runtime.registerOrchestration(name, seen(definition));
+    }
+  }
+}
+
 const RESULT_WAIT_MS = 30000;
 
 // A workflow module given as its namespace object, or a path to import (relative to the current folder).
@@ -105,19 +121,16 @@ export class TestEnvironment {
 
   // Replays a recorded history (`duroxide history ID --json [--all-executions]`, parsed, or a handle's
   // `history()`) through `module`'s current orchestrations; throws when the code no longer does what
-  // the history recorded, naming the difference and the line. `{ instanceId }` names the instance of a
-  // bare event array (default "replay").
+  // the history recorded, naming the difference and the line. A bare event array is execution
+  // `executionId` (default 1) of instance `instanceId` (default "replay").
   static async replay(module, history, options = {}) {
     const workflows = await loadModule(module);
     if (typeof history === "string") history = JSON.parse(history);
     // Histories recorded in an environment read its clock through its own activity.
     const onEnvironmentClock = JSON.stringify(history).includes(UTC_NOW);
     const runtime = new Runtime(await SqliteProvider.inMemory(), {});
-    for (const [name, fn] of Object.entries(workflows.orchestrations)) {
-      const generator = Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
-      runtime.registerOrchestration(name, onEnvironmentClock && generator ? onVirtualClock(fn) : fn);
-    }
-    const results = await replayHistory(runtime, history, options.instanceId ?? "replay");
+    registerOrchestrations(runtime, workflows.orchestrations, onEnvironmentClock);
+    const results = await replayHistory(runtime, history, options.instanceId ?? "replay", options.executionId ?? 1);
     const diverged = results.filter((r) => !r.ok);
     if (diverged.length > 0) {
       const error = new Error(diverged.map((r) => r.line).join("\n"));
@@ -179,11 +192,7 @@ export class TestEnvironment {
     if (!this.#runtime) {
       const runtime = new Runtime(this.#provider, { dispatcherPollIntervalMs: 10 });
       for (const [name, fn] of Object.entries(this.#activities)) runtime.registerActivity(name, fn);
-      for (const [name, fn] of Object.entries(this.#orchestrations)) {
-        // Anything but a generator function is left for the runtime to refuse with its own message.
-        const generator = Object.prototype.toString.call(fn) === "[object GeneratorFunction]";
-        runtime.registerOrchestration(name, this.#timeSkipping && generator ? onVirtualClock(fn) : fn);
-      }
+      registerOrchestrations(runtime, this.#orchestrations, this.#timeSkipping);
       if (this.#timeSkipping) runtime.registerActivity(UTC_NOW, async () => this.now());
       await runtime.start();
       this.#runtime = runtime;

@@ -76,10 +76,10 @@ export class Runtime {
 
 /**
  * Replays recorded histories through `runtime`'s orchestrations (nothing runs but their code):
- * `[{instanceId, ok, line}]`. A bare event array belongs to `instanceId`.
+ * `[{instanceId, ok, line}]`. A bare event array is execution `executionId` of `instanceId`.
  */
-export async function replayHistory(runtime, history, instanceId) {
-  const results = await op_runtime_replay(runtime._id, history, String(instanceId));
+export async function replayHistory(runtime, history, instanceId, executionId) {
+  const results = await op_runtime_replay(runtime._id, history, String(instanceId), Number(executionId));
   return results.map(({ instanceId, ok, line }) => ({ instanceId, ok, line }));
 }
 

@@ -76,7 +76,7 @@ fn op_runtime_metrics(state: &mut OpState, #[smi] runtime: ResourceId) -> Result
 }
 
 /// Replays a history (what `duroxide history ID --json [--all-executions]` prints, or an
-/// execution's events, which belong to `instance`) through the runtime's orchestrations:
+/// execution's events, which are execution `execution` of `instance`) through the runtime's orchestrations:
 /// one `{instanceId, ok, line}` per instance. The engine steps generators synchronously, which
 /// it cannot do while ops are polled, so the replay runs as a task of its own.
 #[op2(async)]
@@ -85,8 +85,10 @@ async fn op_runtime_replay(
     #[smi] runtime: ResourceId,
     #[serde] history: serde_json::Value,
     #[string] instance: String,
+    execution: f64,
 ) -> Result<Vec<Value>, JsErrorBox> {
-    let histories = history_file::parse(&history, &instance).map_err(type_err)?;
+    let bare = history_file::BareEvents { instance: &instance, execution: execution.max(1.0) as u64 };
+    let histories = history_file::parse(&history, &bare).map_err(type_err)?;
     let task = tokio::spawn(async move {
         let mut answers = Vec::new();
         for executions in replay::group_by_instance(histories) {

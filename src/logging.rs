@@ -67,6 +67,18 @@ fn is_application_failure_report(meta: &Metadata) -> bool {
 /// Leave out application-failure reports (only in the default configuration).
 static QUIET_APP_FAILURES: AtomicBool = AtomicBool::new(true);
 
+/// While a replay check runs: duroxide's replay engine warns about what it
+/// skips in history as if a live instance did it; a replay reports its own findings.
+static QUIET_REPLAY_ENGINE: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` (a replay check) without the replay engine's warnings.
+pub fn without_replay_warnings<R>(f: impl FnOnce() -> R) -> R {
+    QUIET_REPLAY_ENGINE.store(true, Ordering::Relaxed);
+    let result = f();
+    QUIET_REPLAY_ENGINE.store(false, Ordering::Relaxed);
+    result
+}
+
 type Filtered = Layered<FilterFn<fn(&Metadata) -> bool>, Layered<reload::Layer<EnvFilter, Registry>, Registry>>;
 type FormatLayer = Box<dyn Layer<Filtered> + Send + Sync>;
 
@@ -78,6 +90,9 @@ struct Handles {
 static HANDLES: OnceLock<Handles> = OnceLock::new();
 
 fn keep(meta: &Metadata) -> bool {
+    if QUIET_REPLAY_ENGINE.load(Ordering::Relaxed) && meta.target() == "duroxide::runtime::replay_engine" {
+        return false;
+    }
     !QUIET_APP_FAILURES.load(Ordering::Relaxed) || !is_application_failure_report(meta)
 }
 
@@ -118,10 +133,7 @@ pub fn init() {
     let Ok(format) = format_layer(&settings) else { return };
     let (filter, filter_handle) = reload::Layer::new(env_filter(&settings));
     let (format, format_handle) = reload::Layer::new(format);
-    let subscriber = tracing_subscriber::registry()
-        .with(filter)
-        .with(FilterFn::new(keep as fn(&Metadata) -> bool))
-        .with(format);
+    let subscriber = tracing_subscriber::registry().with(filter).with(FilterFn::new(keep as fn(&Metadata) -> bool)).with(format);
     if subscriber.try_init().is_ok() {
         let _ = HANDLES.set(Handles { filter: filter_handle, format: format_handle });
     }

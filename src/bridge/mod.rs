@@ -13,6 +13,7 @@
 //! | `Activities` | activity | activities in flight: the reply channel and duroxide ctx, by call id |
 //! | `activity::Limits` | activity | how long an activity may run before it is warned about, then failed |
 //! | `Arc<SiteBook>` | yield_sites | where each instance last yielded (shared with the stores' notes) |
+//! | `ReplaySites` | replay | during a replay check, the yield each emitted action came from |
 //! | `StoreOptions` | engine::store | how stores opened here are decorated |
 //! | resources `duroxideStore`, `duroxideRuntime` | stores, runtimes | what JS providers and runtimes hold by id |
 //!
@@ -58,6 +59,7 @@ pub fn install(state: &mut OpState, settings: &Settings) {
     state.put(StoreOptions { no_wake_ups: settings.no_wake_ups, sqlite_sync: settings.sqlite_sync, yield_sites: Some(sites.clone()) });
     state.put(sites);
     state.put(orchestration::Sessions::default());
+    state.put(replay::ReplaySites::default());
     state.put(activity::Activities::default());
     state.put(settings.activity_limits);
     host::set_stop_listener(std::rc::Rc::new(activity::stopped));

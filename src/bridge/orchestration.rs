@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::context_calls;
 use super::generator_cache::{Entry, GeneratorCache, Identity, Kept, HEAP_PRESSURE};
+use super::replay::ReplaySites;
 use super::yield_sites::SiteBook;
 use super::{runtimes, with_state};
 use crate::engine::tasks::{self, Outcome, Task};
@@ -78,7 +79,12 @@ struct Session {
 }
 
 impl Session {
-    fn open(token: u32, identity: Identity, ctx: &OrchestrationContext, generator: Option<v8::Global<v8::Object>>) -> Result<Session, String> {
+    fn open(
+        token: u32,
+        identity: Identity,
+        ctx: &OrchestrationContext,
+        generator: Option<v8::Global<v8::Object>>,
+    ) -> Result<Session, String> {
         with_state(|s| {
             let log = s.borrow::<GeneratorCache>().enabled().then(Vec::new);
             let live = Live { ctx: ctx.clone(), log, script: VecDeque::new(), generator };
@@ -93,6 +99,7 @@ impl Session {
 
     /// Runs a task the generator is waiting for.
     async fn await_task(&mut self, ctx: &OrchestrationContext, task: Task) -> Outcome {
+        self.note_replay_site();
         let ends_execution = matches!(task, Task::ContinueAsNew { .. } | Task::ContinueAsNewVersioned { .. });
         let recording = with_live(self.token, |live| live.log.is_some()).unwrap_or(false);
         if recording {
@@ -105,6 +112,17 @@ impl Session {
             settle_last_yield(self.token, &outcome);
         }
         outcome
+    }
+
+    /// In a replay check, where the generator yielded the task it now waits
+    /// for: each action the task emits is reported at that line.
+    fn note_replay_site(&self) {
+        if !with_state(|s| s.borrow::<ReplaySites>().recording).unwrap_or(false) {
+            return;
+        }
+        let generator = with_live(self.token, |live| live.generator.clone()).flatten();
+        let site = generator.and_then(|g| host::with(|h| h.yield_site(&g)).ok().flatten());
+        let _ = with_state(|s| s.borrow_mut::<ReplaySites>().current = site);
     }
 
     /// Starts a fresh generator on this session's token and runs it to its first yield.
@@ -121,8 +139,8 @@ impl Session {
             "token": self.token,
         })
         .to_string();
-        let (generator, step) = host::with(|h| h.create_generator(&function, &info, &id.input))?
-            .map_err(|e| e.of(&format!("orchestration '{}'", id.name)))?;
+        let (generator, step) =
+            host::with(|h| h.create_generator(&function, &info, &id.input))?.map_err(|e| e.of(&format!("orchestration '{}'", id.name)))?;
         with_live(self.token, |live| live.generator = Some(generator));
         parse_step(&step)
     }
@@ -132,9 +150,8 @@ impl Session {
             Ok(value) => (false, value),
             Err(message) => (true, message),
         };
-        let generator = with_live(self.token, |live| live.generator.clone())
-            .flatten()
-            .ok_or("internal error: the generator of this turn is gone")?;
+        let generator =
+            with_live(self.token, |live| live.generator.clone()).flatten().ok_or("internal error: the generator of this turn is gone")?;
         let step = host::with(|h| h.step_generator(&generator, is_error, &payload))?
             .map_err(|e| e.of(&format!("orchestration '{}'", self.identity.name)))?;
         parse_step(&step)
@@ -173,8 +190,7 @@ impl Drop for Session {
         let kept = Kept { token: self.token, identity: self.identity.clone(), log, generator };
         let Ok((evicted, check_heap)) = with_state(|s| s.borrow_mut::<GeneratorCache>().keep(kept)) else { return };
         drop(evicted);
-        let pressed = check_heap
-            && host::with(|h| h.heap_usage()).is_ok_and(|(used, limit)| used as f64 > limit as f64 * HEAP_PRESSURE);
+        let pressed = check_heap && host::with(|h| h.heap_usage()).is_ok_and(|(used, limit)| used as f64 > limit as f64 * HEAP_PRESSURE);
         if pressed {
             let _ = with_state(|s| drop(s.borrow_mut::<GeneratorCache>().evict_share(2)));
         }
@@ -314,9 +330,7 @@ pub fn context_call(state: &mut OpState, token: u32, method: &str, args: Vec<Val
         return if m == method && a == args {
             Ok(result)
         } else {
-            Err(format!(
-                "orchestration is not deterministic: replayed from the start, it called ctx.{method} where it had called ctx.{m}"
-            ))
+            Err(format!("orchestration is not deterministic: replayed from the start, it called ctx.{method} where it had called ctx.{m}"))
         };
     }
     let result = context_calls::dispatch(&live.ctx, method, &args)?;

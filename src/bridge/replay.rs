@@ -18,6 +18,7 @@ use super::yield_sites::SiteBook;
 use super::{orchestration, runtimes, with_state};
 use crate::engine::history_file::ExecutionHistory;
 use crate::engine::replay_verdict::{self, Divergence};
+use crate::logging;
 
 /// What a replay of one execution found.
 #[derive(Debug)]
@@ -108,13 +109,30 @@ fn file_line(site: &str) -> String {
     format!("{shown}:{line}")
 }
 
+/// While a replay check runs: where the generator yielded the task it waits for (the session notes it
+/// as each task starts), so each action the code emits can be reported at its line.
+#[derive(Default)]
+pub struct ReplaySites {
+    pub recording: bool,
+    pub current: Option<String>,
+}
+
+fn set_recording(recording: bool) -> Result<(), String> {
+    with_state(|s| *s.borrow_mut::<ReplaySites>() = ReplaySites { recording, current: None })
+}
+
 /// Replays `history` through the orchestrations registered on runtime resource `runtime`.
 pub fn replay(runtime: ResourceId, history: &ExecutionHistory) -> Result<Replayed, String> {
     let Some(EventKind::OrchestrationStarted { name, version, input, .. }) = history.events.first().map(|e| &e.kind) else {
         return Ok(Replayed::NotReplayed("its history does not begin with OrchestrationStarted".into()));
     };
     if with_state(|s| runtimes::orchestration_function(s, runtime, name, version))?.is_none() {
-        return Ok(Replayed::NotReplayed(format!("the module has no orchestration '{name}' (version {version})")));
+        let versions = with_state(|s| runtimes::orchestration_versions(s, runtime, name))?;
+        let why = match versions.is_empty() {
+            true => format!("the module has no orchestration '{name}'"),
+            false => format!("the module has orchestration '{name}' only in version(s) {}, not {version}", versions.join(", ")),
+        };
+        return Ok(Replayed::NotReplayed(why));
     }
     let ended = history.events.iter().position(|e| replay_verdict::terminal(std::slice::from_ref(e)).is_some());
     let baseline = history.events[..ended.unwrap_or(history.events.len())].to_vec();
@@ -125,22 +143,37 @@ pub fn replay(runtime: ResourceId, history: &ExecutionHistory) -> Result<Replaye
         let inner = Box::pin(orchestration::invoke(runtime, ctx.clone(), input));
         Recording { inner, ctx, emitted: recorder.clone() }
     }));
-    with_state(|s| drop(s.borrow::<Arc<SiteBook>>().take(&history.instance)))?;
+    // A live instance of the same id keeps its noted site for its own reports.
+    let live_site = with_state(|s| s.borrow::<Arc<SiteBook>>().take(&history.instance))?;
+    set_recording(true)?;
     let mut engine = ReplayEngine::new(history.instance.clone(), history.execution, baseline);
-    let result = engine.execute_orchestration(handler, input.clone(), name.clone(), version.clone(), WORKER_ID);
+    let result =
+        logging::without_replay_warnings(|| engine.execute_orchestration(handler, input.clone(), name.clone(), version.clone(), WORKER_ID));
+    set_recording(false)?;
     // The turn's generator, kept for a next turn that never comes.
     let kept = with_state(|s| s.borrow_mut::<GeneratorCache>().forget_runtime(runtime))?;
     drop(kept);
-    let site = with_state(|s| s.borrow::<Arc<SiteBook>>().take(&history.instance))?;
+    let last_site = with_state(|s| {
+        let book = s.borrow::<Arc<SiteBook>>();
+        let ours = book.take(&history.instance);
+        if let Some(site) = live_site {
+            book.note(&history.instance, site);
+        }
+        ours
+    })?;
     if let TurnResult::Failed(details) = &result {
         if details.display_message().starts_with("internal error") {
             return Err(details.display_message());
         }
     }
     let emitted = std::mem::take(&mut *emitted.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok(match replay_verdict::judge(&history.events, &emitted, &result) {
+    let actions: Vec<Action> = emitted.iter().map(|(action, _)| action.clone()).collect();
+    Ok(match replay_verdict::judge(&history.events, &actions, &result) {
         Ok(()) => Replayed::Same,
-        Err(divergence) => Replayed::Diverged(divergence, site),
+        Err(divergence) => {
+            let site = divergence.action.and_then(|at| emitted.get(at)).and_then(|(_, site)| site.clone()).or(last_site);
+            Replayed::Diverged(divergence, site)
+        }
     })
 }
 
@@ -163,7 +196,8 @@ mod tests {
 struct Recording<F> {
     inner: Pin<Box<F>>,
     ctx: OrchestrationContext,
-    emitted: Arc<Mutex<Vec<Action>>>,
+    /// Each action with the site of the yield it came from.
+    emitted: Arc<Mutex<Vec<(Action, Option<String>)>>>,
 }
 
 impl<F: Future<Output = Result<String, String>>> Future for Recording<F> {
@@ -172,7 +206,10 @@ impl<F: Future<Output = Result<String, String>>> Future for Recording<F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let polled = self.inner.as_mut().poll(cx);
         let now = self.ctx.get_emitted_actions();
-        self.emitted.lock().unwrap_or_else(|e| e.into_inner()).extend(now.into_iter().map(|(_, action)| action));
+        if !now.is_empty() {
+            let site = with_state(|s| s.borrow::<ReplaySites>().current.clone()).ok().flatten();
+            self.emitted.lock().unwrap_or_else(|e| e.into_inner()).extend(now.into_iter().map(|(_, action)| (action, site.clone())));
+        }
         polled
     }
 }

@@ -14,8 +14,8 @@ use deno_core::{v8, OpState, Resource, ResourceId};
 use super::generator_cache::GeneratorCache;
 use super::{activity, orchestration, stores};
 use crate::engine::options::{parse_options, RuntimeMetrics};
-use crate::engine::store::Released;
 use crate::engine::runtime::{ActivityHandler, OrchestrationHandler, Runtime, DEFAULT_SHUTDOWN_MS};
+use crate::engine::store::Released;
 
 pub struct RuntimeResource {
     runtime: RefCell<Runtime>,
@@ -76,6 +76,14 @@ pub fn orchestration_function(state: &OpState, rid: ResourceId, name: &str, vers
     functions.get(&(name.to_string(), version.to_string())).cloned()
 }
 
+/// The versions of orchestration `name` registered on the runtime, sorted.
+pub fn orchestration_versions(state: &OpState, rid: ResourceId, name: &str) -> Vec<String> {
+    let Ok(resource) = get(state, rid) else { return Vec::new() };
+    let mut versions: Vec<String> = resource.orchestrations.borrow().keys().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect();
+    versions.sort();
+    versions
+}
+
 /// The JS function of activity `name`, and the store resource its context's client uses.
 pub fn activity_function(state: &OpState, rid: ResourceId, name: &str) -> Option<(v8::Global<v8::Function>, ResourceId)> {
     let resource = get(state, rid).ok()?;
@@ -111,8 +119,7 @@ pub fn metrics(state: &OpState, rid: ResourceId) -> Result<Option<RuntimeMetrics
 }
 
 fn all(state: &OpState) -> Vec<(ResourceId, Rc<RuntimeResource>)> {
-    let rids: Vec<ResourceId> =
-        state.resource_table.names().filter(|(_, name)| name == RESOURCE_NAME).map(|(rid, _)| rid).collect();
+    let rids: Vec<ResourceId> = state.resource_table.names().filter(|(_, name)| name == RESOURCE_NAME).map(|(rid, _)| rid).collect();
     rids.into_iter().filter_map(|rid| get(state, rid).ok().map(|r| (rid, r))).collect()
 }
 

@@ -35,9 +35,12 @@ exits 1 if any instance diverged or could not be replayed.")]
 pub struct ReplayArgs {
     /// The workflow module (exports orchestrations) whose code replays the histories
     pub module: PathBuf,
-    /// Replay this instance's executions from the store (with --history: the instance a bare event array belongs to)
+    /// Replay this instance's executions from the store (with --history: only this instance of the file, or the instance a bare event array belongs to)
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
+    /// With --history: the execution a bare event array is (default 1; `history ID --json` prints the latest)
+    #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u64).range(1..))]
+    pub execution: Option<u64>,
     /// Replay every instance in the store
     #[arg(long, conflicts_with_all = ["id", "history"])]
     pub all: bool,
@@ -57,7 +60,7 @@ enum Source {
 
 pub fn run(args: ReplayArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let source = match (&args.history, &args.id, args.all) {
-        (Some(file), id, _) => Source::File(read_file(file, id.as_deref())?),
+        (Some(file), id, _) => Source::File(read_file(file, id.as_deref(), args.execution.unwrap_or(1))?),
         (None, Some(id), _) => Source::Store(store.clone(), vec![id.clone()]),
         (None, None, true) => Source::WholeStore(store.clone()),
         (None, None, false) => {
@@ -72,12 +75,21 @@ pub fn run(args: ReplayArgs, store: &StoreArgs) -> Result<i32, Failure> {
     run::hosted(Startup { argv, bridge, permissions }, args.limits.limits(), replay_all(path, source))
 }
 
-fn read_file(file: &Path, id: Option<&str>) -> Result<Vec<ExecutionHistory>, Failure> {
+/// The histories of a file; `id` picks one instance of it (or names a bare event array's).
+fn read_file(file: &Path, id: Option<&str>, execution: u64) -> Result<Vec<ExecutionHistory>, Failure> {
     let text = std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
     let document = serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{} is not JSON: {e}", file.display())))?;
     // A bare event array names no instance: the file's name usually does (`history ID --json > ID.json`).
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "replay".into());
-    history_file::parse(&document, id.unwrap_or(&stem)).map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))
+    let bare = history_file::BareEvents { instance: id.unwrap_or(&stem), execution };
+    let mut histories = history_file::parse(&document, &bare).map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?;
+    if let Some(id) = id {
+        histories.retain(|h| h.instance == id);
+        if histories.is_empty() {
+            return Err(Failure::Usage(format!("{} holds no history of instance '{id}'", file.display())));
+        }
+    }
+    Ok(histories)
 }
 
 #[derive(Default)]

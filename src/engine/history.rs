@@ -15,8 +15,13 @@ pub fn kind_name(kind: &EventKind) -> String {
 
 pub fn event_data(kind: &EventKind) -> Option<Value> {
     Some(match kind {
-        EventKind::OrchestrationStarted { name, version, input, .. } => {
-            json!({"name": name, "version": version, "input": payload(input)})
+        EventKind::OrchestrationStarted { name, version, input, initial_custom_status, .. } => {
+            let mut data = json!({"name": name, "version": version, "input": payload(input)});
+            // Carried over continue-as-new: what ctx.getCustomStatus() reads first (replays from files need it).
+            if let Some(status) = initial_custom_status {
+                data["initialCustomStatus"] = json!(status);
+            }
+            data
         }
         EventKind::OrchestrationCompleted { output } => payload(output),
         EventKind::OrchestrationFailed { details }
@@ -31,8 +36,7 @@ pub fn event_data(kind: &EventKind) -> Option<Value> {
         EventKind::ExternalEvent { name, data } | EventKind::QueueEventDelivered { name, data } => {
             json!({"name": name, "data": payload(data)})
         }
-        EventKind::SubOrchestrationScheduled { name, instance, input }
-        | EventKind::OrchestrationChained { name, instance, input } => {
+        EventKind::SubOrchestrationScheduled { name, instance, input } | EventKind::OrchestrationChained { name, instance, input } => {
             json!({"name": name, "instance": instance, "input": payload(input)})
         }
         EventKind::OrchestrationContinuedAsNew { input } => json!({"input": payload(input)}),

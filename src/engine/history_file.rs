@@ -51,24 +51,35 @@ impl InstanceDocument {
     }
 }
 
-/// Accepts an instance document, an array of them, or one execution's bare
-/// event array (which names no instance: `instance` says which, as the
-/// caller knows it).
-pub fn parse(document: &Value, instance: &str) -> Result<Vec<ExecutionHistory>, String> {
-    match document {
+/// What the caller knows of a bare event array, which names neither its
+/// instance nor its execution.
+pub struct BareEvents<'a> {
+    pub instance: &'a str,
+    pub execution: u64,
+}
+
+/// Accepts an instance document, an array of them, or one execution's bare event array.
+pub fn parse(document: &Value, bare: &BareEvents) -> Result<Vec<ExecutionHistory>, String> {
+    let histories = match document {
         Value::Array(items) if items.first().is_some_and(|i| i.get("instanceId").is_some()) => {
             let mut all = Vec::new();
             for item in items {
                 all.extend(instance_document(item)?);
             }
-            Ok(all)
+            all
         }
-        Value::Array(events) => Ok(vec![execution(instance, 1, None, events)?]),
-        Value::Object(_) if document.get("executions").is_some() => instance_document(document),
-        _ => Err("a history is the output of `duroxide history ID --json` (an array of events) or of `--all-executions` \
-                  (an object with instanceId and executions)"
-            .to_string()),
+        Value::Array(events) => vec![execution(bare.instance, bare.execution, None, events)?],
+        Value::Object(_) if document.get("executions").is_some() => instance_document(document)?,
+        _ => {
+            return Err("a history is the output of `duroxide history ID --json` (an array of events) or of `--all-executions` \
+                        (an object with instanceId and executions)"
+                .to_string())
+        }
+    };
+    if histories.iter().all(|h| h.events.is_empty()) {
+        return Err("the history holds no events".to_string());
     }
+    Ok(histories)
 }
 
 fn instance_document(document: &Value) -> Result<Vec<ExecutionHistory>, String> {
@@ -84,8 +95,10 @@ fn instance_document(document: &Value) -> Result<Vec<ExecutionHistory>, String> 
         .collect()
 }
 
-/// duroxide's own activities (ctx.utcNow, ctx.newGuid...) take and give plain text, not JSON.
+/// duroxide's own activities (ctx.utcNow, ctx.newGuid...) take plain text, not JSON.
 const SYSCALL_PREFIX: &str = "__duroxide_syscall:";
+/// Those of them that also answer plain text (a GUID; a number reads the same either way).
+const PLAIN_ANSWERS: [&str; 2] = ["__duroxide_syscall:new_guid", "__duroxide_syscall:utc_now_ms"];
 
 fn execution(instance: &str, execution: u64, version: Option<&str>, events: &[Value]) -> Result<ExecutionHistory, String> {
     let mut parsed = Vec::with_capacity(events.len());
@@ -98,7 +111,9 @@ fn execution(instance: &str, execution: u64, version: Option<&str>, events: &[Va
         }
         match &mut event.kind {
             EventKind::ActivityScheduled { name, input, .. } if name.starts_with(SYSCALL_PREFIX) => {
-                syscalls.insert(event.event_id);
+                if PLAIN_ANSWERS.contains(&name.as_str()) {
+                    syscalls.insert(event.event_id);
+                }
                 *input = plain(&data["input"]);
             }
             EventKind::ActivityCompleted { result } if event.source_event_id.is_some_and(|s| syscalls.contains(&s)) => {
@@ -179,7 +194,7 @@ fn kind(name: &str, data: &Value) -> Result<EventKind, String> {
             parent_id: None,
             parent_execution_id: None,
             carry_forward_events: None,
-            initial_custom_status: None,
+            initial_custom_status: optional(data, "initialCustomStatus"),
         },
         "OrchestrationCompleted" => EventKind::OrchestrationCompleted { output: text(data) },
         "OrchestrationFailed" => EventKind::OrchestrationFailed { details: orchestration_failure(data) },
@@ -281,6 +296,16 @@ mod tests {
                 EventKind::ActivityScheduled { name: "__duroxide_syscall:new_guid".into(), input: "".into(), session_id: None, tag: None },
             ),
             (Some(16), EventKind::ActivityCompleted { result: "0b6c4bd4-5bd1-4c2e-9e0f-6f1d4b0b7a11".into() }),
+            (
+                None,
+                EventKind::ActivityScheduled {
+                    name: "__duroxide_syscall:get_kv_value".into(),
+                    input: r#"{"instance_id":"x","key":"k"}"#.into(),
+                    session_id: None,
+                    tag: None,
+                },
+            ),
+            (Some(18), EventKind::ActivityCompleted { result: r#""1""#.into() }),
             (None, EventKind::OrchestrationCompleted { output: r#"{"done":true}"#.into() }),
         ];
         kinds.into_iter().enumerate().map(|(n, (source, kind))| Event::with_event_id(n as u64 + 1, instance, 1, source, kind)).collect()
@@ -291,7 +316,7 @@ mod tests {
         let mut events = sample("o-1");
         let document = document_value("o-1", vec![(1, events.clone())]);
         let text = serde_json::to_string(&document).unwrap();
-        let parsed = parse(&serde_json::from_str(&text).unwrap(), "ignored").unwrap();
+        let parsed = parse(&serde_json::from_str(&text).unwrap(), &BareEvents { instance: "ignored", execution: 1 }).unwrap();
         assert_eq!(parsed.len(), 1);
         assert_eq!((parsed[0].instance.as_str(), parsed[0].execution), ("o-1", 1));
         for event in &mut events {
@@ -305,9 +330,9 @@ mod tests {
     #[test]
     fn a_bare_event_array_belongs_to_the_instance_the_caller_names() {
         let events: Vec<Value> = sample("x").iter().map(|e| json!(HistoryEvent::from(e))).collect();
-        let parsed = parse(&Value::Array(events), "order-9").unwrap();
-        assert_eq!(parsed[0].instance, "order-9");
-        assert!(parsed[0].events.iter().all(|e| e.instance_id == "order-9"));
+        let parsed = parse(&Value::Array(events), &BareEvents { instance: "order-9", execution: 3 }).unwrap();
+        assert_eq!((parsed[0].instance.as_str(), parsed[0].execution), ("order-9", 3));
+        assert!(parsed[0].events.iter().all(|e| e.instance_id == "order-9" && e.execution_id == 3));
     }
 
     #[test]
@@ -321,8 +346,11 @@ mod tests {
 
     #[test]
     fn what_is_not_a_history_is_refused_in_a_sentence() {
-        assert!(parse(&json!({"a": 1}), "x").unwrap_err().contains("duroxide history ID --json"));
-        let err = parse(&json!([{"eventId": 1, "kind": "Bogus"}]), "x").unwrap_err();
+        let bare = BareEvents { instance: "x", execution: 1 };
+        assert!(parse(&json!({"a": 1}), &bare).unwrap_err().contains("duroxide history ID --json"));
+        let err = parse(&json!([{"eventId": 1, "kind": "Bogus"}]), &bare).unwrap_err();
         assert_eq!(err, "event 1 of 'x' execution 1: unknown kind 'Bogus'");
+        assert_eq!(parse(&json!({"instanceId": "x", "executions": []}), &bare).unwrap_err(), "the history holds no events");
+        assert_eq!(parse(&json!([]), &bare).unwrap_err(), "the history holds no events");
     }
 }

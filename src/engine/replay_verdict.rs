@@ -14,6 +14,8 @@ pub struct Divergence {
     pub history: String,
     /// What the code does there instead.
     pub code: String,
+    /// The code's action at the difference (an index into what it emitted), when it made one.
+    pub action: Option<usize>,
 }
 
 impl Divergence {
@@ -69,7 +71,8 @@ fn same(action: &Action, kind: &EventKind) -> bool {
             Action::StartOrchestrationDetached { name, instance, input, .. },
             EventKind::OrchestrationChained { name: n, instance: d, input: i },
         ) => name == n && instance == d && input == i,
-        (Action::UpdateCustomStatus { status }, EventKind::CustomStatusUpdated { status: s }) => status == s,
+        // duroxide lets the text of a status change between versions of the code.
+        (Action::UpdateCustomStatus { .. }, EventKind::CustomStatusUpdated { .. }) => true,
         (Action::SetKeyValue { key, value, .. }, EventKind::KeyValueSet { key: k, value: v, .. }) => key == k && value == v,
         (Action::ClearKeyValue { key }, EventKind::KeyValueCleared { key: k }) => key == k,
         (Action::ClearKeyValues, EventKind::KeyValuesCleared) => true,
@@ -79,12 +82,53 @@ fn same(action: &Action, kind: &EventKind) -> bool {
     }
 }
 
+const SHOWN: usize = 60;
+
 fn short(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
+    let first_line = text.lines().next().unwrap_or("");
+    if first_line.chars().count() <= SHOWN && first_line.len() == text.len() {
         return text.to_string();
     }
-    format!("{}...", text.chars().take(MAX).collect::<String>())
+    format!("{}...", first_line.chars().take(SHOWN).collect::<String>())
+}
+
+/// Two long texts, each cut to show where they first differ.
+fn around_difference(a: &str, b: &str) -> (String, String) {
+    let (a_chars, b_chars): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a_chars.len() <= SHOWN && b_chars.len() <= SHOWN {
+        return (a.to_string(), b.to_string());
+    }
+    let first = a_chars.iter().zip(&b_chars).position(|(x, y)| x != y).unwrap_or(a_chars.len().min(b_chars.len()));
+    let start = first.saturating_sub(SHOWN / 3);
+    let window = |chars: &[char]| {
+        let end = (start + SHOWN).min(chars.len());
+        let lead = if start > 0 { "..." } else { "" };
+        let tail = if end < chars.len() { "..." } else { "" };
+        format!("{lead}{}{tail}", chars[start.min(chars.len())..end].iter().collect::<String>())
+    };
+    (window(&a_chars), window(&b_chars))
+}
+
+/// Both sides of a difference in words; inputs of the same call are cut where they differ.
+fn describe_pair(kind: &EventKind, action: &Action) -> (String, String) {
+    let pair = match (kind, action) {
+        (EventKind::ActivityScheduled { name, input, .. }, Action::CallActivity { name: n, input: i, .. }) if name == n => {
+            Some(("activity", name, input, i))
+        }
+        (EventKind::SubOrchestrationScheduled { name, input, .. }, Action::StartSubOrchestration { name: n, input: i, .. })
+            if name == n =>
+        {
+            Some(("sub-orchestration", name, input, i))
+        }
+        _ => None,
+    };
+    match pair {
+        Some((what, name, recorded, now)) => {
+            let (recorded, now) = around_difference(recorded, now);
+            (format!("{what} '{name}' with input {recorded}"), format!("{what} '{name}' with input {now}"))
+        }
+        None => (describe_event(kind), describe_action(action)),
+    }
 }
 
 fn with_input(what: &str, name: &str, input: &str) -> String {
@@ -152,11 +196,13 @@ fn describe_history_end(terminal: Option<&EventKind>) -> String {
 }
 
 /// Whether an ended history's end is one the code is answerable for: not
-/// a failure of the system (poison, infrastructure) or a nondeterminism
-/// failure recorded earlier, which a fixed code need not repeat.
+/// a failure of the system (poison, infrastructure, a size limit duroxide
+/// enforced on what the turn produced) or a nondeterminism failure recorded
+/// earlier, which a fixed code need not repeat.
 fn code_made_this_end(kind: &EventKind) -> bool {
     match kind {
-        EventKind::OrchestrationFailed { details } => matches!(details, ErrorDetails::Application { .. }),
+        EventKind::OrchestrationFailed { details: ErrorDetails::Application { message, .. } } => !message.contains(") exceeds limit ("),
+        EventKind::OrchestrationFailed { .. } => false,
         _ => true,
     }
 }
@@ -185,30 +231,34 @@ pub fn judge(events: &[Event], emitted: &[Action], result: &TurnResult) -> Resul
     let ended = terminal(events);
     let first_difference = decisions.iter().zip(&actions).position(|(kind, action)| !same(action, kind));
     if let Some(at) = first_difference {
-        return Err(Divergence { history: describe_event(decisions[at]), code: format!("yields {}", describe_action(actions[at])) });
+        let (history, code) = describe_pair(decisions[at], actions[at]);
+        return Err(Divergence { history, code: format!("yields {code}"), action: Some(at) });
     }
     if decisions.len() > actions.len() {
-        return Err(Divergence { history: describe_event(decisions[actions.len()]), code: describe_end(result) });
+        return Err(Divergence { history: describe_event(decisions[actions.len()]), code: describe_end(result), action: None });
     }
     if actions.len() > decisions.len() {
         if ended.is_some_and(|k| !code_made_this_end(k)) {
             return Ok(());
         }
+        let at = decisions.len();
         return Err(Divergence {
             history: describe_history_end(ended),
-            code: format!("yields {}", describe_action(actions[decisions.len()])),
+            code: format!("yields {}", describe_action(actions[at])),
+            action: Some(at),
         });
     }
     if let TurnResult::Failed(ErrorDetails::Configuration { kind: ConfigErrorKind::Nondeterminism, message, .. }) = result {
         return Err(Divergence {
             history: "a different sequence".into(),
             code: format!("does not match it ({})", message.as_deref().unwrap_or("duroxide gave no detail")),
+            action: None,
         });
     }
     match ended {
         None if matches!(result, TurnResult::Continue) => Ok(()),
         Some(kind) if !code_made_this_end(kind) || ends_alike(kind, result) => Ok(()),
-        _ => Err(Divergence { history: describe_history_end(ended), code: describe_end(result) }),
+        _ => Err(Divergence { history: describe_history_end(ended), code: describe_end(result), action: None }),
     }
 }
 
@@ -275,7 +325,8 @@ mod tests {
         assert_eq!(more.sentence(), "history has a return of \"done\" vs code yields activity 'Audit' with input 5");
         let waiting = events(vec![scheduled("A")]);
         let extra = judge(&waiting, &[call("A"), call("B")], &TurnResult::Continue).unwrap_err();
-        assert_eq!(extra.history, "nothing more (the instance waits there)");
+        assert_eq!((extra.history.as_str(), extra.action), ("nothing more (the instance waits there)", Some(1)));
+        assert_eq!(early.action, None);
     }
 
     #[test]
@@ -318,6 +369,39 @@ mod tests {
         let status = Action::UpdateCustomStatus { status: Some("done".into()) };
         let continued = TurnResult::ContinueAsNew { input: "1".into(), version: None, unconsumed_queue_arrivals: None };
         assert_eq!(judge(&history, &[status, can], &continued), Ok(()));
+    }
+
+    #[test]
+    fn long_inputs_are_shown_where_they_differ_and_errors_by_their_first_line() {
+        let long = |tail: &str| format!(r#"{{"customer":"someone@example.com","address":"1 Long Street, Springfield","zip":"{tail}"}}"#);
+        let kind = EventKind::ActivityScheduled { name: "Ship".into(), input: long("12345"), session_id: None, tag: None };
+        let action =
+            Action::CallActivity { scheduling_event_id: 0, name: "Ship".into(), input: long("54321"), session_id: None, tag: None };
+        let (recorded, now) = describe_pair(&kind, &action);
+        assert!(recorded.contains(r#""zip":"12345"}"#) && recorded.contains("with input ..."), "{recorded}");
+        assert!(now.contains(r#""zip":"54321"}"#), "{now}");
+        let threw = TurnResult::Failed(ErrorDetails::Application {
+            kind: AppErrorKind::OrchestrationFailed,
+            message: "Error: no input\n    at A (/w/f.mjs:3:10)".into(),
+            retryable: false,
+        });
+        assert_eq!(describe_end(&threw), "throws: Error: no input...");
+    }
+
+    #[test]
+    fn a_status_text_may_change_and_a_size_limit_is_not_the_code() {
+        let history = events(vec![EventKind::CustomStatusUpdated { status: Some("starting".into()) }]);
+        let status = Action::UpdateCustomStatus { status: Some("starting up".into()) };
+        assert_eq!(judge(&history, &[status], &TurnResult::Continue), Ok(()));
+        let limited = events(vec![EventKind::OrchestrationFailed {
+            details: ErrorDetails::Application {
+                kind: AppErrorKind::OrchestrationFailed,
+                message: "KV value for key 'k' (70000 bytes) exceeds limit (65536 bytes)".into(),
+                retryable: false,
+            },
+        }]);
+        let set = Action::SetKeyValue { key: "k".into(), value: "x".into(), last_updated_at_ms: 0 };
+        assert_eq!(judge(&limited, &[set], &TurnResult::Continue), Ok(()));
     }
 
     #[test]

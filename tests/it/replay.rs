@@ -18,20 +18,23 @@ fn cli(store: &Store, dir: &TempDir, args: &[&str]) -> crate::support::Run {
     run_in(store, &all)
 }
 
-/// A completed order, a continue-as-new chain with a sub-orchestration, and an approval still waiting.
+/// A completed order, continue-as-new chains (one with a sub-orchestration, one carrying its status and
+/// reading a value and a GUID), and an approval still waiting.
 fn record(store: &Store, dir: &TempDir) {
     let orders = module("orders.mjs");
     let order = cli(store, dir, &["run", &orders, "--start", "Order", "--id", "o1", "--input", r#"{"id":"o1","amount":5}"#]);
     assert_eq!(order.code, 0, "{}", order.stderr);
     let chain = cli(store, dir, &["run", &orders, "--start", "Loop", "--id", "l1", "--input", "0"]);
     assert_eq!(chain.code, 0, "{}", chain.stderr);
+    let carry = cli(store, dir, &["run", &orders, "--start", "Carry", "--id", "c1", "--input", "0"]);
+    assert_eq!(carry.code, 0, "{}", carry.stderr);
     let waiting = cli(store, dir, &["run", &orders, "--start", "Approval", "--id", "a1", "--timeout", "1s"]);
     assert!(waiting.stderr.contains("still Running"), "{}", waiting.stderr);
 }
 
 fn o1_changed_line() -> String {
     format!(
-        r#"o1: nondeterministic: history has activity 'Ship' with input {{"id":"o1","amount":5}} vs code yields activity 'Ship' with input {{"id":"o1","amount":5,"express":true}} at {CHANGED}:12"#
+        r#"o1: nondeterministic: history has activity 'Ship' with input {{"id":"o1","amount":5}} vs code yields activity 'Ship' with input {{"id":"o1","amount":5,"express":true}} at {CHANGED}:11"#
     )
 }
 
@@ -43,9 +46,9 @@ store_tests! {
         let r = cli(store, &dir, &["replay", &module("orders.mjs"), "--all"]);
         assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
         let lines: Vec<&str> = r.stdout.lines().collect();
-        assert_eq!(lines[..2], ["a1: ok", "l1: ok"], "{}", r.stdout);
-        assert!(lines[2].starts_with("l1::sub::") && lines[2].ends_with(": ok"), "the chain's child: {}", r.stdout);
-        assert_eq!(lines[3..], ["o1: ok", "4 replayed: 4 ok, 0 nondeterministic"], "{}", r.stdout);
+        assert_eq!(lines[..3], ["a1: ok", "c1: ok", "l1: ok"], "{}", r.stdout);
+        assert!(lines[3].starts_with("l1::sub::") && lines[3].ends_with(": ok"), "the chain's child: {}", r.stdout);
+        assert_eq!(lines[4..], ["o1: ok", "5 replayed: 5 ok, 0 nondeterministic"], "{}", r.stdout);
         let after = (cli(store, &dir, &["list", "--json"]).stdout, cli(store, &dir, &["history", "a1", "--json"]).stdout);
         assert_eq!(before, after, "a replay must not change the store");
         let status: serde_json::Value = serde_json::from_str(&cli(store, &dir, &["status", "a1", "--json"]).stdout).unwrap();
@@ -62,7 +65,7 @@ store_tests! {
         assert_eq!(waiting.code, 1);
         assert_eq!(
             waiting.stdout.lines().next(),
-            Some(&*format!(r#"a1: nondeterministic: history has a wait for event 'Approve' vs code yields activity 'Note' with input "asked" at {CHANGED}:16"#))
+            Some(&*format!(r#"a1: nondeterministic: history has a wait for event 'Approve' vs code yields activity 'Note' with input "asked" at {CHANGED}:15"#))
         );
         let chain = cli(store, &dir, &["replay", CHANGED, "--id", "l1"]);
         assert_eq!((chain.code, chain.stdout.lines().next()), (0, Some("l1: ok")), "the loop did not change:\n{}", chain.stdout);
@@ -71,7 +74,7 @@ store_tests! {
     fn history_files_replay_without_the_store(store) {
         let dir = TempDir::new("replay-file");
         record(store, &dir);
-        for id in ["o1", "l1"] {
+        for id in ["o1", "l1", "c1"] {
             let document = cli(store, &dir, &["history", id, "--json", "--all-executions"]);
             assert_eq!(document.code, 0, "{}", document.stderr);
             dir.write(&format!("{id}.json"), &document.stdout);
@@ -89,6 +92,16 @@ store_tests! {
         assert_eq!((chained.code, chained.stdout.lines().next()), (0, Some("l1: ok")), "{}", chained.stderr);
         let changed = run(&["replay", CHANGED, "--history", &o1]);
         assert_eq!((changed.code, changed.stdout.lines().next()), (1, Some(&*o1_changed_line())));
+        // The status carried over continue-as-new, a value read back and a GUID come back from the file as stored.
+        let c1 = dir.path().join("c1.json").display().to_string();
+        let carried = run(&["replay", &module("orders.mjs"), "--history", &c1]);
+        assert_eq!((carried.code, carried.stdout.lines().next()), (0, Some("c1: ok")), "{}", carried.stderr);
+        let latest = cli(store, &dir, &["history", "c1", "--json"]);
+        let latest = dir.write("c1.latest.json", &latest.stdout).display().to_string();
+        let second = run(&["replay", &module("orders.mjs"), "--history", &latest, "--id", "c1", "--execution", "2"]);
+        assert_eq!((second.code, second.stdout.lines().next()), (0, Some("c1: ok")), "{}", second.stderr);
+        let first = run(&["replay", &module("orders.mjs"), "--history", &latest, "--id", "c1"]);
+        assert!(first.stdout.starts_with("c1: nondeterministic: history has activity 'Note' with input \"2 round 0 r1 36\""), "{}", first.stdout);
 
         // One execution's bare events (`history ID --json`): the file's name says whose.
         let bare = cli(store, &dir, &["history", "o1", "--json"]);
@@ -156,8 +169,19 @@ fn mistakes_are_one_line_each() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stdout,
-        "o1: not replayed: the module has no orchestration 'Order' (version 1.0.0)\n1 replayed: 0 ok, 0 nondeterministic, 1 not replayed\n"
+        "o1: not replayed: the module has no orchestration 'Order'\n1 replayed: 0 ok, 0 nondeterministic, 1 not replayed\n"
     );
+    let versioned = dir.write("versioned.mjs", "export const orchestrations = { Order: { '2.0.0': function* () { return 1; } } };");
+    let r = run(&["--store", &store, "replay", &versioned.display().to_string(), "--id", "o1"]);
+    assert_eq!(r.stdout.lines().next(), Some("o1: not replayed: the module has orchestration 'Order' only in version(s) 2.0.0, not 1.0.0"));
+    let doc = dir.write("o1.json", &run(&["--store", &store, "history", "o1", "--json", "--all-executions"]).stdout);
+    let picked = run(&["replay", &orders, "--history", &doc.display().to_string(), "--id", "o2"]);
+    assert_eq!((picked.code, picked.stderr.trim_end()), (2, &*format!("error: {} holds no history of instance 'o2'", doc.display())));
+    let empty = dir.write("empty.json", r#"{"instanceId":"x","executions":[]}"#);
+    let r = run(&["replay", &orders, "--history", &empty.display().to_string()]);
+    assert_eq!((r.code, r.stderr.trim_end()), (2, &*format!("error: {}: the history holds no events", empty.display())));
+    let stray = run(&["--store", &store, "replay", &orders, "--id", "o1", "--execution", "2"]);
+    assert_eq!(stray.code, 2, "--execution goes with --history: {}", stray.stderr);
     let conflicting = run(&["--store", &store, "replay", &orders, "--all", "--id", "o1"]);
     assert_eq!(conflicting.code, 2, "{}", conflicting.stderr);
     let lonely = run(&["--store", &store, "history", "o1", "--all-executions"]);
@@ -168,5 +192,5 @@ fn mistakes_are_one_line_each() {
 fn a_test_file_replays_with_the_test_environment() {
     let r = run(&["test", &module("replay.test.mjs")]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(r.stdout.lines().last(), Some("4 passed, 0 failed"), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().last(), Some("6 passed, 0 failed"), "{}", r.stdout);
 }
