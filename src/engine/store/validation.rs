@@ -71,11 +71,13 @@ fn pg_schema() -> String {
     format!("v{}_{}", std::process::id(), next())
 }
 
-/// A new decorated store per `create_provider`: a new SQLite file, or the
-/// same PostgreSQL schema through a new connection pool.
+/// A new decorated store per `create_provider`: a new SQLite file, or a new
+/// PostgreSQL schema. (One schema per test let a check that loops over cases
+/// fetch the previous case's leftover message and ack it with its own events:
+/// "Duplicate detected ... history_pkey", seen when the machine was busy.)
 enum Fresh {
     Sqlite(Folder),
-    Postgres(String),
+    Postgres,
     /// Our own SQLite store, undecorated (issue 14, in progress).
     Own(Folder),
 }
@@ -86,7 +88,7 @@ impl Fresh {
     }
 
     fn postgres() -> Fresh {
-        Fresh::Postgres(pg_schema())
+        Fresh::Postgres
     }
 
     fn own() -> Fresh {
@@ -99,7 +101,7 @@ impl ProviderFactory for Fresh {
     async fn create_provider(&self) -> Arc<dyn Provider> {
         let store = match self {
             Fresh::Sqlite(folder) => super::open_sqlite(&format!("sqlite+sqlx:{}", folder.database().display()), &options()).await,
-            Fresh::Postgres(schema) => super::open_postgres(&pg_url(), Some(schema), &options()).await,
+            Fresh::Postgres => super::open_postgres(&pg_url(), Some(&pg_schema()), &options()).await,
             Fresh::Own(folder) => {
                 let store = super::sqlite_store::SqliteStore::open(&folder.database(), super::sqlite_store::Durability::Normal).await;
                 return Arc::new(store.expect("open our SQLite store"));
@@ -450,6 +452,38 @@ mod postgres {
         Fresh::postgres();
         Shared::postgres().await
     );
+}
+
+/// Checks that loop over cases call `create_provider` per case and expect a
+/// store with nothing of the earlier cases in it (a leftover message would be
+/// fetched in place of the case's own).
+async fn each_provider_is_a_store_of_its_own(fresh: Fresh) {
+    let first = fresh.create_provider().await;
+    let start = duroxide::providers::WorkItem::StartOrchestration {
+        instance: "left-over".into(),
+        orchestration: "O".into(),
+        input: "{}".into(),
+        version: Some("1.0.0".into()),
+        parent_instance: None,
+        parent_id: None,
+        parent_execution_id: None,
+        execution_id: 1,
+    };
+    first.enqueue_for_orchestrator(start, None).await.expect("enqueue on the first store");
+    let second = fresh.create_provider().await;
+    let fetched = second.fetch_orchestration_item(Duration::from_secs(5), Duration::ZERO, None).await.expect("fetch");
+    assert!(fetched.is_none(), "the second store sees the first one's message");
+}
+
+#[tokio::test]
+async fn each_sqlite_provider_is_a_store_of_its_own() {
+    each_provider_is_a_store_of_its_own(Fresh::sqlite()).await;
+}
+
+#[tokio::test]
+#[cfg_attr(not(pg_tests), ignore = "needs DUROXIDE_TEST_PG_URL")]
+async fn each_postgres_provider_is_a_store_of_its_own() {
+    each_provider_is_a_store_of_its_own(Fresh::postgres()).await;
 }
 
 /// Our own SQLite store (issue 14), undecorated: it long-polls by itself.
