@@ -26,7 +26,7 @@ use crate::runtime_ext::Startup;
 #[command(after_help = "\
 Examples:
   duroxide replay workflows.js --id order-42              one instance from the store (every execution)
-  duroxide replay workflows.js --all --store postgres://app:pw@db/app
+  duroxide replay workflows.js --all --status Running --store postgres://app:pw@db/app   what a deploy would replay
   duroxide history order-42 --json --all-executions > order-42.json
   duroxide replay workflows.js --history order-42.json    a recorded history, no store needed
 
@@ -44,6 +44,9 @@ pub struct ReplayArgs {
     /// Replay every instance in the store
     #[arg(long, conflicts_with_all = ["id", "history"])]
     pub all: bool,
+    /// With --all: only instances with this status (Running: those a deploy of new code would replay)
+    #[arg(long, requires = "all", value_parser = ["Running", "Completed", "Failed"])]
+    pub status: Option<String>,
     /// Replay a history file written by `duroxide history ID --json [--all-executions]` instead of reading the store
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
@@ -55,14 +58,15 @@ pub struct ReplayArgs {
 enum Source {
     File(Vec<ExecutionHistory>),
     Store(StoreArgs, Vec<String>),
-    WholeStore(StoreArgs),
+    /// Every instance, or those with a status.
+    WholeStore(StoreArgs, Option<String>),
 }
 
 pub fn run(args: ReplayArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let source = match (&args.history, &args.id, args.all) {
         (Some(file), id, _) => Source::File(read_file(file, id.as_deref(), args.execution.unwrap_or(1))?),
         (None, Some(id), _) => Source::Store(store.clone(), vec![id.clone()]),
-        (None, None, true) => Source::WholeStore(store.clone()),
+        (None, None, true) => Source::WholeStore(store.clone(), args.status.clone()),
         (None, None, false) => {
             return Err(Failure::Usage("say what to replay: --id ID or --all (from the store), or --history FILE".into()))
         }
@@ -127,9 +131,9 @@ async fn replay_all(path: PathBuf, source: Source) -> Result<i32, Failure> {
                 report(runtime, &from_store(&client, &id).await?, &mut tally)?;
             }
         }
-        Source::WholeStore(store) => {
+        Source::WholeStore(store, status) => {
             let client = store.client().await?;
-            let mut ids = client.instances(None).await.map_err(Failure::Failed)?;
+            let mut ids = client.instances(status.as_deref()).await.map_err(Failure::Failed)?;
             ids.sort();
             for id in ids {
                 let instance = from_store(&client, &id).await?;

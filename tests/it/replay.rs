@@ -67,6 +67,11 @@ store_tests! {
             waiting.stdout.lines().next(),
             Some(&*format!(r#"a1: nondeterministic: history has a wait for event 'Approve' vs code yields activity 'Note' with input "asked" at {CHANGED}:15"#))
         );
+        let running = cli(store, &dir, &["replay", CHANGED, "--all", "--status", "Running"]);
+        assert_eq!(running.code, 1);
+        let lines: Vec<&str> = running.stdout.lines().collect();
+        assert!(lines.len() == 2 && lines[0].starts_with("a1: nondeterministic: "), "only the waiting approval:\n{}", running.stdout);
+        assert_eq!(lines[1], "1 replayed: 0 ok, 1 nondeterministic");
         let chain = cli(store, &dir, &["replay", CHANGED, "--id", "l1"]);
         assert_eq!((chain.code, chain.stdout.lines().next()), (0, Some("l1: ok")), "the loop did not change:\n{}", chain.stdout);
     }
