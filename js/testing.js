@@ -44,6 +44,9 @@ function registerOrchestrations(runtime, orchestrations, virtualClock) {
 
 const RESULT_WAIT_MS = 30000;
 
+// The store of the runtimes replays register on (see TestEnvironment.replay).
+let scratchStore = null;
+
 // A workflow module given as its namespace object, or a path to import (relative to the current folder).
 async function loadModule(module) {
   if (module === undefined || module === null) return { activities: {}, orchestrations: {} };
@@ -128,7 +131,9 @@ export class TestEnvironment {
     if (typeof history === "string") history = JSON.parse(history);
     // Histories recorded in an environment read its clock through its own activity.
     const onEnvironmentClock = JSON.stringify(history).includes(UTC_NOW);
-    const runtime = new Runtime(await SqliteProvider.inMemory(), {});
+    // Never started: it only holds the registrations, so every replay can share one scratch store.
+    scratchStore ??= SqliteProvider.inMemory();
+    const runtime = new Runtime(await scratchStore, {});
     registerOrchestrations(runtime, workflows.orchestrations, onEnvironmentClock);
     const results = await replayHistory(runtime, history, options.instanceId ?? "replay", options.executionId ?? 1);
     const diverged = results.filter((r) => !r.ok);
