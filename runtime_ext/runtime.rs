@@ -77,7 +77,7 @@ fn op_runtime_metrics(state: &mut OpState, #[smi] runtime: ResourceId) -> Result
 
 /// Replays a history (what `duroxide history ID --json [--all-executions]` prints, or an
 /// execution's events, which are execution `execution` of `instance`) through the runtime's orchestrations:
-/// one `{instanceId, ok, line}` per instance. The engine steps generators synchronously, which
+/// one `InstanceReplay::document` per instance. The engine steps generators synchronously, which
 /// it cannot do while ops are polled, so the replay runs as a task of its own.
 #[op2(async)]
 #[serde]
@@ -93,7 +93,7 @@ async fn op_runtime_replay(
         let mut answers = Vec::new();
         for executions in replay::group_by_instance(histories) {
             let replayed = replay::replay_instance(runtime, &executions)?;
-            answers.push(serde_json::json!({ "instanceId": replayed.instance, "ok": replayed.is_ok(), "line": replayed.line() }));
+            answers.push(replayed.document());
         }
         Ok::<_, String>(answers)
     });

@@ -47,6 +47,22 @@ impl InstanceReplay {
         matches!(self.outcome, Replayed::Same)
     }
 
+    /// `{instanceId, executionId, ok, outcome: "ok" | "nondeterministic" | "not replayed", line}`.
+    pub fn document(&self) -> serde_json::Value {
+        let outcome = match self.outcome {
+            Replayed::Same => "ok",
+            Replayed::Diverged(..) => "nondeterministic",
+            Replayed::NotReplayed(_) => "not replayed",
+        };
+        serde_json::json!({
+            "instanceId": self.instance,
+            "executionId": self.execution,
+            "ok": self.is_ok(),
+            "outcome": outcome,
+            "line": self.line(),
+        })
+    }
+
     /// `ID: ok`, `ID: nondeterministic: history has ... vs code ... at FILE:LINE`, or `ID: not replayed: why`.
     pub fn line(&self) -> String {
         let label = match self.executions {

@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::args::StoreArgs;
 use super::instance;
+use super::output::{print_json, print_line};
 use super::run::{self, LimitFlags};
 use super::serve::register_exports;
 use crate::bridge::replay::{self, Replayed};
@@ -38,6 +39,9 @@ pub struct ReplayArgs {
     /// Replay this instance's executions from the store (with --history: only this instance of the file, or the instance a bare event array belongs to)
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
+    /// Print the answers as a JSON array of {instanceId, executionId, ok, outcome, line} (no summary line)
+    #[arg(long)]
+    pub json: bool,
     /// With --history: the execution a bare event array is (default 1; `history ID --json` prints the latest)
     #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u64).range(1..))]
     pub execution: Option<u64>,
@@ -76,7 +80,7 @@ pub fn run(args: ReplayArgs, store: &StoreArgs) -> Result<i32, Failure> {
     host::modules::transpile_cache::configure(crate::settings::typescript_cache_from_env());
     let permissions = PermissionSets::new(&Grants::default()).map_err(Failure::Usage)?;
     let argv = run::argv_of(&path, &[]);
-    run::hosted(Startup { argv, bridge, permissions }, args.limits.limits(), replay_all(path, source))
+    run::hosted(Startup { argv, bridge, permissions }, args.limits.limits(), replay_all(path, source, args.json))
 }
 
 /// The histories of a file; `id` picks one instance of it (or names a bare event array's).
@@ -101,9 +105,11 @@ struct Tally {
     ok: usize,
     diverged: usize,
     not_replayed: usize,
+    /// With --json: the answers, printed at the end instead of lines.
+    documents: Option<Vec<serde_json::Value>>,
 }
 
-async fn replay_all(path: PathBuf, source: Source) -> Result<i32, Failure> {
+async fn replay_all(path: PathBuf, source: Source, json: bool) -> Result<i32, Failure> {
     let exports = run::evaluate_exports(&path).await?;
     if exports.is_empty() {
         return Err(Failure::Usage(format!(
@@ -117,7 +123,7 @@ async fn replay_all(path: PathBuf, source: Source) -> Result<i32, Failure> {
     let scratch = stores::add(&mut host::op_state().map_err(Failure::Failed)?.borrow_mut(), scratch);
     let runtime = register_exports(&path, scratch, &serde_json::json!({}))?;
 
-    let mut tally = Tally::default();
+    let mut tally = Tally { documents: json.then(Vec::new), ..Tally::default() };
     match source {
         Source::File(histories) => {
             for instance in replay::group_by_instance(histories) {
@@ -143,7 +149,10 @@ async fn replay_all(path: PathBuf, source: Source) -> Result<i32, Failure> {
             }
         }
     }
-    println!("{}", summary(&tally));
+    match &tally.documents {
+        Some(documents) => print_json(&serde_json::Value::Array(documents.clone())),
+        None => print_line(&summary(&tally)),
+    }
     Ok(if tally.diverged + tally.not_replayed > 0 { 1 } else { 0 })
 }
 
@@ -162,7 +171,10 @@ fn report(runtime: u32, executions: &[ExecutionHistory], tally: &mut Tally) -> R
         return Ok(());
     }
     let replayed = replay::replay_instance(runtime, executions).map_err(Failure::Failed)?;
-    println!("{}", replayed.line());
+    match tally.documents.as_mut() {
+        Some(documents) => documents.push(replayed.document()),
+        None => print_line(&replayed.line()),
+    }
     match replayed.outcome {
         Replayed::Same => tally.ok += 1,
         Replayed::Diverged(..) => tally.diverged += 1,
@@ -186,7 +198,8 @@ mod tests {
 
     #[test]
     fn the_summary_counts_every_kind_of_answer() {
-        assert_eq!(summary(&Tally { ok: 2, diverged: 1, not_replayed: 0 }), "3 replayed: 2 ok, 1 nondeterministic");
-        assert_eq!(summary(&Tally { ok: 0, diverged: 0, not_replayed: 1 }), "1 replayed: 0 ok, 0 nondeterministic, 1 not replayed");
+        let tally = |ok, diverged, not_replayed| Tally { ok, diverged, not_replayed, documents: None };
+        assert_eq!(summary(&tally(2, 1, 0)), "3 replayed: 2 ok, 1 nondeterministic");
+        assert_eq!(summary(&tally(0, 0, 1)), "1 replayed: 0 ok, 0 nondeterministic, 1 not replayed");
     }
 }

@@ -72,6 +72,13 @@ store_tests! {
         let lines: Vec<&str> = running.stdout.lines().collect();
         assert!(lines.len() == 2 && lines[0].starts_with("a1: nondeterministic: "), "only the waiting approval:\n{}", running.stdout);
         assert_eq!(lines[1], "1 replayed: 0 ok, 1 nondeterministic");
+        let json = cli(store, &dir, &["replay", CHANGED, "--id", "o1", "--json"]);
+        assert_eq!(json.code, 1);
+        let answers: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(
+            answers,
+            serde_json::json!([{"instanceId": "o1", "executionId": 1, "ok": false, "outcome": "nondeterministic", "line": o1_changed_line()}])
+        );
         let chain = cli(store, &dir, &["replay", CHANGED, "--id", "l1"]);
         assert_eq!((chain.code, chain.stdout.lines().next()), (0, Some("l1: ok")), "the loop did not change:\n{}", chain.stdout);
     }
