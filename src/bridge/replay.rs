@@ -18,6 +18,7 @@ use super::yield_sites::SiteBook;
 use super::{orchestration, runtimes, with_state};
 use crate::engine::history_file::ExecutionHistory;
 use crate::engine::replay_verdict::{self, Divergence};
+use crate::host;
 use crate::logging;
 
 /// What a replay of one execution found.
@@ -118,11 +119,7 @@ fn file_line(site: &str) -> String {
     let (_column, line, path) = (parts.next(), parts.next(), parts.next());
     let (Some(line), Some(path)) = (line, path) else { return site.to_string() };
     let path = path.strip_prefix("file://").unwrap_or(path);
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| std::path::Path::new(path).strip_prefix(cwd).ok().map(|p| p.display().to_string()))
-        .unwrap_or_else(|| path.to_string());
-    format!("{shown}:{line}")
+    format!("{}:{line}", host::modules::shown(std::path::Path::new(path)))
 }
 
 /// While a replay check runs: where the generator yielded the task it waits for (the session notes it
@@ -150,7 +147,7 @@ pub fn replay(runtime: ResourceId, history: &ExecutionHistory) -> Result<Replaye
         };
         return Ok(Replayed::NotReplayed(why));
     }
-    let ended = history.events.iter().position(|e| replay_verdict::terminal(std::slice::from_ref(e)).is_some());
+    let ended = history.events.iter().position(|e| replay_verdict::is_terminal(&e.kind));
     let baseline = history.events[..ended.unwrap_or(history.events.len())].to_vec();
 
     let emitted = Arc::new(Mutex::new(Vec::new()));

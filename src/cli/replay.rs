@@ -61,7 +61,7 @@ pub struct ReplayArgs {
 /// Where the histories come from.
 enum Source {
     File(Vec<ExecutionHistory>),
-    Store(StoreArgs, Vec<String>),
+    Store(StoreArgs, String),
     /// Every instance, or those with a status.
     WholeStore(StoreArgs, Option<String>),
 }
@@ -69,7 +69,7 @@ enum Source {
 pub fn run(args: ReplayArgs, store: &StoreArgs) -> Result<i32, Failure> {
     let source = match (&args.history, &args.id, args.all) {
         (Some(file), id, _) => Source::File(read_file(file, id.as_deref(), args.execution.unwrap_or(1))?),
-        (None, Some(id), _) => Source::Store(store.clone(), vec![id.clone()]),
+        (None, Some(id), _) => Source::Store(store.clone(), id.clone()),
         (None, None, true) => Source::WholeStore(store.clone(), args.status.clone()),
         (None, None, false) => {
             return Err(Failure::Usage("say what to replay: --id ID or --all (from the store), or --history FILE".into()))
@@ -130,22 +130,17 @@ async fn replay_all(path: PathBuf, source: Source, json: bool) -> Result<i32, Fa
                 report(runtime, &instance, &mut tally)?;
             }
         }
-        Source::Store(store, ids) => {
+        Source::Store(store, id) => {
             let client = store.client().await?;
-            for id in ids {
-                documents::started_status(&client, &id).await.map_err(instance::failure)?;
-                report(runtime, &from_store(&client, &id).await?, &mut tally)?;
-            }
+            documents::started_status(&client, &id).await.map_err(instance::failure)?;
+            report(runtime, &from_store(&client, &id).await?, &mut tally)?;
         }
         Source::WholeStore(store, status) => {
             let client = store.client().await?;
             let mut ids = client.instances(status.as_deref()).await.map_err(Failure::Failed)?;
             ids.sort();
             for id in ids {
-                let instance = from_store(&client, &id).await?;
-                if !instance.is_empty() {
-                    report(runtime, &instance, &mut tally)?;
-                }
+                report(runtime, &from_store(&client, &id).await?, &mut tally)?;
             }
         }
     }
@@ -165,7 +160,7 @@ async fn from_store(client: &Client, id: &str) -> Result<Vec<ExecutionHistory>, 
         .collect())
 }
 
-/// Replays an instance and prints its line.
+/// Replays an instance and prints its line (one with no history yet, a queued start, is left out).
 fn report(runtime: u32, executions: &[ExecutionHistory], tally: &mut Tally) -> Result<(), Failure> {
     if executions.is_empty() {
         return Ok(());

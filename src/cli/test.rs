@@ -11,6 +11,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::failure::Failure;
+use crate::host::modules::shown;
 
 #[derive(Args)]
 #[command(after_help = "\
@@ -95,13 +96,6 @@ fn find(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A path as the user would write it: relative to the current folder when under it, without `./`.
-fn shown(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let relative = path.strip_prefix(&cwd).unwrap_or(path);
-    relative.strip_prefix(".").unwrap_or(relative).display().to_string()
 }
 
 /// Runs one file in a process of its own; its stderr (and stdout, for JUnit) passes through.

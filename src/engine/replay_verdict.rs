@@ -42,16 +42,17 @@ fn is_decision(kind: &EventKind) -> bool {
     )
 }
 
+/// Whether the event ends its execution.
+pub fn is_terminal(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::OrchestrationCompleted { .. } | EventKind::OrchestrationFailed { .. } | EventKind::OrchestrationContinuedAsNew { .. }
+    )
+}
+
 /// The recorded end of an execution, if it ended.
-pub fn terminal(events: &[Event]) -> Option<&EventKind> {
-    events.iter().map(|e| &e.kind).find(|k| {
-        matches!(
-            k,
-            EventKind::OrchestrationCompleted { .. }
-                | EventKind::OrchestrationFailed { .. }
-                | EventKind::OrchestrationContinuedAsNew { .. }
-        )
-    })
+fn terminal(events: &[Event]) -> Option<&EventKind> {
+    events.iter().map(|e| &e.kind).find(|k| is_terminal(k))
 }
 
 /// The same comparison duroxide makes (timers match by position).

@@ -60,6 +60,13 @@ pub fn absolute(path: &Path) -> PathBuf {
     joined.canonicalize().unwrap_or(joined)
 }
 
+/// A path as the user would write it: relative to the current folder when under it, without `./`.
+pub fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path);
+    relative.strip_prefix(".").unwrap_or(relative).display().to_string()
+}
+
 fn is_path(specifier: &str) -> bool {
     specifier == "." || specifier == ".." ||
     specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
